@@ -1,0 +1,63 @@
+"""Who may see and work what: one place for role and scope rules (API and web share it)."""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_
+
+from .models import DISTRICT_ROLES, UNIT_ROLES, HumanTask, Instance, User
+
+CASE_WIDE_ROLES = ("org_reviewer", "hr_reviewer", "leadership", "finance", "admin")
+TALENT_DB_ROLES = ("hr_reviewer", "org_reviewer", "leadership", "admin")
+
+
+def claimable_clause(user: User):
+    """SQL condition: unclaimed role tasks this user may pick up (role + scope)."""
+    clauses = []
+    for role in user.roles:
+        if role in UNIT_ROLES:
+            if user.unit_id is not None:
+                clauses.append(and_(HumanTask.role == role, HumanTask.unit_id == user.unit_id))
+        elif role == "department_reviewer":
+            if user.department_id is not None:
+                clauses.append(and_(HumanTask.role == role,
+                                    HumanTask.department_id == user.department_id))
+        elif role in DISTRICT_ROLES:
+            clauses.append(HumanTask.role == role)
+    return or_(*clauses) if clauses else false()
+
+
+def may_work(user: User, task: HumanTask) -> bool:
+    """May `user` claim or complete `task` (ignoring who holds it)?"""
+    if task.role is None:
+        return task.assignee_id == user.id
+    if not user.has_role(task.role):
+        return False
+    if task.role in UNIT_ROLES:
+        return user.unit_id is not None and task.unit_id == user.unit_id
+    if task.role == "department_reviewer":
+        return user.department_id is not None and task.department_id == user.department_id
+    return True
+
+
+def may_see_task(user: User, task: HumanTask) -> bool:
+    return task.assignee_id == user.id or task.completed_by == user.id or may_work(user, task) \
+        or user.has_role("admin")
+
+
+def may_see_instance(user: User, instance: Instance) -> bool:
+    if instance.starter_id == user.id or user.has_role(*CASE_WIDE_ROLES):
+        return True
+    if user.unit_id is not None and instance.unit_id == user.unit_id and user.has_role(*UNIT_ROLES):
+        return True
+    return (user.department_id is not None and instance.department_id == user.department_id
+            and user.has_role("department_reviewer"))
+
+
+def visible_instances_clause(user: User):
+    if user.has_role(*CASE_WIDE_ROLES):
+        return True
+    clauses = [Instance.starter_id == user.id]
+    if user.unit_id is not None and user.has_role(*UNIT_ROLES):
+        clauses.append(Instance.unit_id == user.unit_id)
+    if user.department_id is not None and user.has_role("department_reviewer"):
+        clauses.append(Instance.department_id == user.department_id)
+    return or_(*clauses)

@@ -1,0 +1,127 @@
+"""Processes, cases, rounds, the talent database, notifications and attachments."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import request, send_file
+from flask_smorest import Blueprint
+
+from .. import attachments, cases, notifications, processes, selection, talents
+from ..errors import Invalid
+from .common import commit, current_user, db, platform
+from .schemas import (
+    AttachmentOut, CampaignOut, CommentIn, DataIn, InstanceOut, NotificationOut, ProcessOut,
+    TalentOut,
+)
+
+blp = Blueprint("cases", __name__, url_prefix="/api", description="案件 / cases")
+
+
+@blp.get("/processes")
+@blp.response(200, ProcessOut(many=True))
+def list_processes():
+    current_user()
+    return [{"process_id": d.process_id, "name": d.name, "version": d.version}
+            for d in processes.list_latest(db())]
+
+
+@blp.post("/processes/<process_id>/instances")
+@blp.arguments(DataIn)
+@blp.response(201)
+def start_instance(body, process_id):
+    instance = cases.start(platform(), db(), current_user(), process_id, body["data"])
+    commit()
+    return {"id": instance.id, "process_id": instance.process_id, "version": instance.version,
+            "status": instance.status}
+
+
+def instance_view(instance) -> dict:
+    return {"id": instance.id, "process_id": instance.process_id, "version": instance.version,
+            "status": instance.status, "outcome": instance.outcome,
+            "applicant_name": instance.applicant_name, "created_at": instance.created_at,
+            "data": instance.data or {}, "history": cases.history(db(), instance)}
+
+
+@blp.get("/instances")
+@blp.response(200, InstanceOut(many=True, exclude=("data", "history")))
+def my_instances():
+    return [instance_view(i) for i in cases.my_instances(db(), current_user())]
+
+
+@blp.get("/instances/<int:instance_id>")
+@blp.response(200, InstanceOut)
+def get_instance(instance_id):
+    return instance_view(cases.get_instance_for(db(), current_user(), instance_id))
+
+
+@blp.post("/instances/<int:instance_id>/withdraw")
+@blp.arguments(CommentIn)
+@blp.response(200, InstanceOut)
+def withdraw(body, instance_id):
+    instance = cases.withdraw(platform(), db(), current_user(), instance_id, body["comment"])
+    commit()
+    return instance_view(instance)
+
+
+@blp.get("/instances/<int:instance_id>/attachments")
+@blp.response(200, AttachmentOut(many=True))
+def list_attachments(instance_id):
+    instance = cases.get_instance_for(db(), current_user(), instance_id)
+    return attachments.list_for(db(), instance)
+
+
+@blp.post("/instances/<int:instance_id>/attachments")
+@blp.response(201, AttachmentOut)
+def upload_attachment(instance_id):
+    user = current_user()
+    instance = cases.get_instance_for(db(), user, instance_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("缺少文件 / no file", {"file": ["请选择要上传的文件（multipart 字段 file）"]})
+    task_id = request.form.get("task_id", type=int)
+    cfg = platform().config
+    attachment = attachments.save(db(), user, instance, upload, cfg["UPLOAD_DIR"],
+                                  cfg["MAX_UPLOAD_BYTES"], task_id)
+    commit()
+    return attachment
+
+
+@blp.get("/attachments/<int:attachment_id>")
+def download_attachment(attachment_id):
+    attachment = attachments.get_for(db(), current_user(), attachment_id)
+    path = Path(platform().config["UPLOAD_DIR"]) / attachment.storage_name
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)
+
+
+@blp.get("/campaigns")
+@blp.response(200, CampaignOut(many=True))
+def list_campaigns():
+    current_user()
+    today = platform().today()
+    return [{"id": c.id, "kind": c.kind, "opens_on": c.opens_on, "closes_on": c.closes_on,
+             "status": c.status_on(today)} for c in selection.list_campaigns(db())]
+
+
+@blp.get("/talents")
+@blp.response(200, TalentOut(many=True))
+def list_talents():
+    rows = talents.list_talents(db(), current_user())
+    return [{"id": t.id, "username": username, "name": t.name, "unit_id": t.unit_id,
+             "talent_category": t.talent_category, "campaign_id": t.campaign_id,
+             "registered_on": t.registered_on, "period_ends_on": t.period_ends_on,
+             "status": t.status} for t, username in rows]
+
+
+@blp.get("/notifications")
+@blp.response(200, NotificationOut(many=True))
+def list_notifications():
+    return notifications.for_user(db(), current_user())
+
+
+@blp.post("/notifications/<int:notification_id>/read")
+@blp.response(200, NotificationOut)
+def read_notification(notification_id):
+    notification = notifications.mark_read(db(), current_user(), notification_id)
+    commit()
+    return notification

@@ -1,0 +1,152 @@
+"""marshmallow schemas: request validation and response shapes of the JSON API."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..models import ROLES, UNIT_TYPES
+
+NAME = validate.Length(min=1, max=200)
+TEXT = validate.Length(max=2000)
+
+
+class TokenIn(Schema):
+    username = fields.String(required=True, validate=NAME)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenOut(Schema):
+    token = fields.String()
+
+
+class MeOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    unit_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+
+
+class IdOut(Schema):
+    id = fields.Integer()
+
+
+class DepartmentIn(Schema):
+    name = fields.String(required=True, validate=NAME)
+
+
+class UnitIn(Schema):
+    name = fields.String(required=True, validate=NAME)
+    type = fields.String(required=True, validate=validate.OneOf(list(UNIT_TYPES)))
+    department_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class UserIn(Schema):
+    username = fields.String(required=True, validate=NAME)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    display_name = fields.String(load_default="", validate=validate.Length(max=200))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1))
+    unit_id = fields.Integer(allow_none=True, load_default=None)
+    department_id = fields.Integer(allow_none=True, load_default=None)
+    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+
+class CampaignIn(Schema):
+    kind = fields.String(load_default="selection", validate=validate.OneOf(["selection"]))
+    opens_on = fields.Date(required=True)
+    closes_on = fields.Date(required=True)
+
+
+class CampaignOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    opens_on = fields.Date()
+    closes_on = fields.Date()
+    status = fields.String()
+
+
+class ProcessOut(Schema):
+    process_id = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+
+
+class DataIn(Schema):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class CommentIn(Schema):
+    comment = fields.String(allow_none=True, load_default=None, validate=TEXT)
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    process_id = fields.String()
+    name = fields.String()
+    title = fields.String()
+    role = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    applicant_name = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    decision = fields.String(allow_none=True)
+
+
+class TaskDetailOut(TaskOut):
+    form = fields.Dict(allow_none=True)
+    data = fields.Dict()
+
+
+class HistoryOut(Schema):
+    name = fields.String()
+    title = fields.String()
+    by = fields.String(allow_none=True)
+    at = fields.DateTime()
+    decision = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class InstanceOut(Schema):
+    id = fields.Integer()
+    process_id = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    applicant_name = fields.String()
+    created_at = fields.DateTime()
+    data = fields.Dict()
+    history = fields.List(fields.Nested(HistoryOut))
+
+
+class TalentOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    talent_category = fields.String()
+    campaign_id = fields.Integer(allow_none=True)
+    registered_on = fields.Date()
+    period_ends_on = fields.Date()
+    status = fields.String()
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    message = fields.String()
+    task_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read = fields.Boolean()
+
+
+class AttachmentOut(Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    task_id = fields.Integer(allow_none=True)
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    uploaded_at = fields.DateTime()

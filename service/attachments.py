@@ -1,0 +1,85 @@
+"""Attachments (certificate copies): size- and type-checked, stored outside the web root."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import access
+from .errors import Conflict, Invalid, NotFound
+from .models import Attachment, HumanTask, Instance, User
+
+# Sniffed from the first bytes, never trusted from the client's Content-Type.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", (".pdf",)),
+    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
+)
+
+
+def sniff(head: bytes, filename: str) -> str | None:
+    suffix = Path(filename).suffix.lower()
+    for magic, content_type, suffixes in SIGNATURES:
+        if head.startswith(magic) and suffix in suffixes:
+            return content_type
+    return None
+
+
+def clean_filename(filename: str) -> str:
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    if not name or name in (".", ".."):
+        raise Invalid("文件名无效 / bad filename", {"file": ["文件名无效"]})
+    return name[:200]
+
+
+def save(session: Session, user: User, instance: Instance, upload, upload_dir: str,
+         max_bytes: int, task_id: int | None = None) -> Attachment:
+    if not access.may_see_instance(user, instance):
+        raise NotFound("案件不存在 / no such case")
+    if instance.status != "running":
+        raise Conflict("案件已结束，不能再上传附件 / the case has ended")
+    if task_id is not None:
+        task = session.get(HumanTask, task_id)
+        if task is None or task.instance_id != instance.id or not access.may_see_task(user, task):
+            raise NotFound("任务不存在 / no such task")
+    filename = clean_filename(upload.filename)
+    content = upload.stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise Invalid("文件过大 / file too large", {"file": [f"文件不能超过 {max_bytes // (1024 * 1024)} MB"]})
+    if not content:
+        raise Invalid("文件为空 / empty file", {"file": ["文件为空"]})
+    content_type = sniff(content[:16], filename)
+    if content_type is None:
+        raise Invalid("仅支持 PDF、PNG、JPEG / only PDF, PNG or JPEG",
+                      {"file": ["仅支持 PDF、PNG、JPEG 格式的证书复印件"]})
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    storage_name = secrets.token_hex(16)
+    (directory / storage_name).write_bytes(content)
+    attachment = Attachment(instance_id=instance.id, task_id=task_id, filename=filename,
+                            content_type=content_type, size=len(content),
+                            storage_name=storage_name, sha256=hashlib.sha256(content).hexdigest(),
+                            uploaded_by=user.id)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def list_for(session: Session, instance: Instance) -> list[Attachment]:
+    return list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)
+                                .order_by(Attachment.id)))
+
+
+def get_for(session: Session, user: User, attachment_id: int) -> Attachment:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("附件不存在 / no such attachment")
+    instance = session.get(Instance, attachment.instance_id)
+    if not access.may_see_instance(user, instance):
+        raise NotFound("附件不存在 / no such attachment")
+    return attachment

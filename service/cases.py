@@ -1,0 +1,261 @@
+"""Cases: start, complete a task, claim, withdraw — one transaction per user action.
+
+Each action: lock the instance row, authorize, validate, act in the engine, run to the next
+wait state, re-index the human tasks, append history, save. The caller commits; any
+exception rolls the whole action back."""
+from __future__ import annotations
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from . import access, processes
+from .db import is_postgres
+from .engine import EngineError, LiveWorkflow, TaskNotReady
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from .forms import validate_submission
+from .models import HistoryEvent, HumanTask, Instance, SelectionEntry, Unit, User
+from .operations import OPERATIONS, ServiceContext
+from .selection import check_can_start_selection
+
+REVIEW_FORM = "review"
+
+
+def _service_handler(platform, session: Session, instance: Instance, starter: User):
+    ctx = ServiceContext(session=session, instance=instance, starter=starter,
+                         today=platform.today(), settings=platform.config)
+
+    def handle(_task_data, name, params):
+        return OPERATIONS[name](ctx, _task_data, params)
+    return handle
+
+
+def _run(platform, session, instance, starter, action) -> None:
+    try:
+        action(_service_handler(platform, session, instance, starter))
+    except ServiceError:
+        raise
+    except EngineError as exc:
+        raise ServiceError(f"流程执行出错 / the diagram failed while running: {exc}") from exc
+
+
+def start(platform, session: Session, user: User, process_id: str, data: dict) -> Instance:
+    definition = processes.require_latest(session, process_id)
+    compiled = platform.definitions.compiled(session, definition)
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    instance = Instance(process_id=process_id, definition_id=definition.id,
+                        version=definition.version, starter_id=user.id,
+                        unit_id=unit.id if unit else None,
+                        department_id=unit.department_id if unit else None,
+                        applicant_name=user.display_name or user.username, state="", data={})
+    if process_id == "talent_selection":
+        campaign = check_can_start_selection(platform, session, user)
+        instance.campaign_id = campaign.id
+    session.add(instance)
+    session.flush()
+    if instance.campaign_id is not None:
+        session.add(SelectionEntry(campaign_id=instance.campaign_id, user_id=user.id,
+                                   instance_id=instance.id))
+    live = platform.runtime.create(compiled, {})
+    _run(platform, session, instance, user, live.run)
+    _prefill(platform, live, data)
+    _save(platform, session, instance, live)
+    return instance
+
+
+def _prefill(platform, live: LiveWorkflow, data: dict) -> None:
+    """Start data pre-fills the first form: only that form's fields are accepted."""
+    if not data:
+        return
+    ready = live.ready_user_tasks()
+    info = live.compiled.user_tasks.get(ready[0].name) if ready else None
+    if info is None or not info.form:
+        raise Invalid("该流程不接受启动数据 / this process takes no start data", {"data": ["不允许"]})
+    schema = platform.forms.get(info.form)
+    unknown = sorted(set(data) - set(schema.get("properties", {})))
+    if unknown:
+        raise Invalid("启动数据包含未知字段 / unknown fields", {k: ["不允许的字段"] for k in unknown})
+    ready[0].data.update(data)
+
+
+def lock_instance(session: Session, instance_id: int) -> Instance:
+    query = select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
+    if is_postgres(session):
+        query = query.with_for_update()
+    instance = session.scalars(query).first()
+    if instance is None:
+        raise NotFound("案件不存在 / no such case")
+    return instance
+
+
+def _load(platform, session, instance: Instance) -> LiveWorkflow:
+    definition = session.get(processes.ProcessDefinition, instance.definition_id)
+    compiled = platform.definitions.compiled(session, definition)
+    return platform.runtime.load(instance.id, instance.lock_version, instance.state, compiled)
+
+
+def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
+    task = session.get(HumanTask, task_id)
+    if task is None or not access.may_see_task(user, task):
+        raise NotFound("任务不存在 / no such task")
+    return task
+
+
+def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance]:
+    task = get_task_for(session, user, task_id)
+    instance = lock_instance(session, task.instance_id)
+    session.refresh(task)
+    if task.status != "ready":
+        raise Conflict("任务已办结 / the task is already completed")
+    if not access.may_work(user, task):
+        raise Forbidden("无权办理该任务 / you may not work this task")
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        raise Conflict("任务已被他人签收 / someone else holds this task")
+    return task, instance
+
+
+def claim(platform, session: Session, user: User, task_id: int) -> HumanTask:
+    task, _ = _lock_task(session, user, task_id)
+    task.assignee_id = user.id
+    return task
+
+
+def release(platform, session: Session, user: User, task_id: int) -> HumanTask:
+    task, _ = _lock_task(session, user, task_id)
+    if task.role is None:
+        raise Conflict("申请人任务不能退回队列 / an applicant task cannot be released")
+    task.assignee_id = None
+    return task
+
+
+def complete(platform, session: Session, user: User, task_id: int, data) -> HumanTask:
+    task, instance = _lock_task(session, user, task_id)
+    if task.form:
+        cleaned, errors = validate_submission(platform.forms.get(task.form), data)
+        if errors:
+            raise Invalid("提交的数据有误 / invalid task data", errors)
+    elif isinstance(data, dict):
+        cleaned = data
+    else:
+        raise Invalid("数据必须是 JSON 对象 / data must be an object", {"data": ["必须是 JSON 对象"]})
+    payload = {task.name: cleaned} if task.form == REVIEW_FORM else cleaned
+    live = _load(platform, session, instance)
+    starter = session.get(User, instance.starter_id)
+    try:
+        _run(platform, session, instance, starter,
+             lambda handler: live.complete(task.spiff_task_id, payload, handler))
+    except TaskNotReady:
+        raise Conflict("任务已办结 / the task is no longer open")
+    now = platform.now()
+    task.status, task.assignee_id = "completed", user.id
+    task.completed_by, task.completed_at = user.id, now
+    decision = cleaned.get("decision") if task.form == REVIEW_FORM else "submitted"
+    task.decision = decision
+    session.add(HistoryEvent(instance_id=instance.id, task_name=task.name, title=task.title,
+                             user_id=user.id, at=now, decision=decision,
+                             comment=cleaned.get("comment") if task.form == REVIEW_FORM else None))
+    _save(platform, session, instance, live)
+    return task
+
+
+def withdraw(platform, session: Session, user: User, instance_id: int, comment: str | None) -> Instance:
+    instance = lock_instance(session, instance_id)
+    if not access.may_see_instance(user, instance):
+        raise NotFound("案件不存在 / no such case")
+    if instance.starter_id != user.id:
+        raise Forbidden("只有申请人可以撤回 / only the applicant may withdraw")
+    if instance.status != "running":
+        raise Conflict("案件已结束，不能撤回 / the case has ended")
+    live = _load(platform, session, instance)
+    live.cancel()
+    session.add(HistoryEvent(instance_id=instance.id, task_name="withdraw", title="申请人撤回",
+                             user_id=user.id, at=platform.now(), decision="withdraw",
+                             comment=comment))
+    _save(platform, session, instance, live, status="cancelled")
+    return instance
+
+
+def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None) -> None:
+    data = live.data
+    if isinstance(data.get("name"), str) and data["name"].strip():
+        instance.applicant_name = data["name"].strip()[:200]
+    if status is None:
+        status = "completed" if live.completed else "running"
+    instance.status = status
+    if status == "completed":
+        instance.outcome = data.get("outcome")
+    instance.data = _json_safe(data)
+    instance.next_timer_at = live.next_timer_at()
+    instance.updated_at = platform.now()
+    reindex(platform, session, instance, live)
+    if status in ("cancelled",) or instance.outcome == "rejected":
+        for entry in session.scalars(select(SelectionEntry).where(
+                SelectionEntry.instance_id == instance.id)):
+            session.delete(entry)
+    instance.state = platform.runtime.dump(live)
+    session.flush()  # the version check happens here: a stale instance raises before commit
+    version = instance.lock_version
+    event.listen(session, "after_commit",
+                 lambda _s: platform.runtime.remember(instance.id, version, live), once=True)
+
+
+def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow) -> None:
+    """Make the human-task index match the workflow's ready user tasks."""
+    open_rows = {row.spiff_task_id: row for row in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready"))}
+    ready = {t.id: t for t in live.ready_user_tasks()} if instance.status == "running" else {}
+    for spiff_id, row in open_rows.items():
+        if spiff_id not in ready:
+            row.status = "cancelled"
+        else:
+            row.applicant_name = instance.applicant_name
+    now = platform.now()
+    for spiff_id, ready_task in ready.items():
+        if spiff_id in open_rows:
+            continue
+        info = live.compiled.user_tasks[ready_task.name]
+        days = info.due_working_days or (
+            platform.config["APPLICANT_DUE_WORKDAYS"] if info.role is None
+            else platform.config["REVIEW_DUE_WORKDAYS"])
+        session.add(HumanTask(
+            instance_id=instance.id, process_id=instance.process_id, spiff_task_id=spiff_id,
+            name=info.name, title=info.title, form=info.form, role=info.role,
+            unit_id=instance.unit_id, department_id=instance.department_id,
+            assignee_id=instance.starter_id if info.role is None else None,
+            applicant_name=instance.applicant_name, status="ready", created_at=now,
+            due_at=platform.calendar.due_at(now, days)))
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def task_data(session: Session, task: HumanTask) -> dict:
+    """Values a task shows: the case data as it stands (earlier answers pre-fill a returned form)."""
+    instance = session.get(Instance, task.instance_id)
+    return instance.data or {}
+
+
+def get_instance_for(session: Session, user: User, instance_id: int) -> Instance:
+    instance = session.get(Instance, instance_id)
+    if instance is None or not access.may_see_instance(user, instance):
+        raise NotFound("案件不存在 / no such case")
+    return instance
+
+
+def history(session: Session, instance: Instance) -> list[dict]:
+    rows = session.execute(
+        select(HistoryEvent, User.username).outerjoin(User, User.id == HistoryEvent.user_id)
+        .where(HistoryEvent.instance_id == instance.id).order_by(HistoryEvent.at, HistoryEvent.id))
+    return [{"name": e.task_name, "title": e.title, "by": username, "at": e.at,
+             "decision": e.decision, "comment": e.comment} for e, username in rows]
+
+
+def my_instances(session: Session, user: User) -> list[Instance]:
+    return list(session.scalars(select(Instance).where(Instance.starter_id == user.id)
+                                .order_by(Instance.created_at.desc(), Instance.id.desc())))

@@ -1,0 +1,6 @@
+"""The engine adapter: the only package that imports SpiffWorkflow."""
+from .definitions import (  # noqa: F401
+    CompiledProcess, DiagramError, UserTaskInfo, check_dmn, compile_process, document_kind,
+    parse_xml, process_ids, referenced_decisions,
+)
+from .runtime import EngineError, LiveWorkflow, ReadyTask, Runtime, TaskNotReady  # noqa: F401

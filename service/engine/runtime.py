@@ -1,0 +1,168 @@
+"""Running workflows: create, load, complete a user task, run to the next wait state, save.
+
+The domain never touches SpiffWorkflow objects; it gets plain `ReadyTask` values back."""
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from .definitions import CompiledProcess
+from .safe_eval import RestrictedEnvironment, RestrictedScriptEngine
+from .serializer import StateSerializer
+
+
+@dataclass
+class ReadyTask:
+    id: str
+    name: str
+    data: dict
+
+
+class EngineError(Exception):
+    """A diagram failed while running (bad expression, missing data). Nothing is saved."""
+
+
+class TaskNotReady(Exception):
+    pass
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """Find our own exception inside SpiffWorkflow's wrappers (WorkflowTaskException etc.)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__module__.startswith("service."):
+            return exc
+        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    return None
+
+
+class LiveWorkflow:
+    """One loaded workflow plus the service-call handler of the action working on it."""
+
+    def __init__(self, wf: BpmnWorkflow, compiled: CompiledProcess):
+        self.wf = wf
+        self.compiled = compiled
+
+    def run(self, service_handler, first_step=None) -> None:
+        """Run engine steps to the next wait state; `first_step` (completing a user task) runs
+        inside the same error translation."""
+        environment = RestrictedEnvironment()
+        environment.service_handler = lambda ctx, name, params: json.dumps(
+            service_handler(ctx, name, {k: v["value"] for k, v in params.items()}))
+        self.wf.script_engine = RestrictedScriptEngine(environment=environment)
+        try:
+            if first_step is not None:
+                first_step()
+            self.wf.do_engine_steps()
+            while self._rewind_loop():
+                self.wf.do_engine_steps()
+        except Exception as exc:
+            ours = _unwrap(exc)
+            if ours is not None:
+                raise ours from exc
+            raise EngineError(str(exc)) from exc
+
+    def _rewind_loop(self) -> bool:
+        """A user task that is ready again (return for correction) is rewound to its first run,
+        carrying the current data: the tree stays the size of one pass however many round trips
+        a case makes (ENGINE-NOTES.md, trap 1)."""
+        for task in self.wf.get_tasks(state=TaskState.READY, manual=True):
+            first = self.wf.get_next_task(spec_name=task.task_spec.name)
+            if first is not None and first is not task:
+                self.wf.reset_from_task_id(first.id, data=dict(task.data))
+                return True
+        return False
+
+    def ready_user_tasks(self) -> list[ReadyTask]:
+        return [ReadyTask(str(t.id), t.task_spec.name, t.data)
+                for t in self.wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    def complete(self, task_id: str, data: dict, service_handler) -> None:
+        try:
+            task = self.wf.get_task_from_id(UUID(task_id))
+        except Exception:
+            raise TaskNotReady(task_id) from None
+        if task.state != TaskState.READY:
+            raise TaskNotReady(task_id)
+        task.data.update(data)
+        self.run(service_handler, first_step=task.run)
+
+    def cancel(self) -> None:
+        self.wf.cancel()
+
+    @property
+    def completed(self) -> bool:
+        return self.wf.is_completed()
+
+    @property
+    def data(self) -> dict:
+        """The case data: the last completed task's data (where end events leave it)."""
+        if self.wf.is_completed():
+            return self.wf.data or (self.wf.last_task.data if self.wf.last_task else {})
+        ready = self.wf.get_tasks(state=TaskState.READY, manual=True)
+        if ready:
+            merged = {}
+            for t in ready:
+                merged.update(t.data)
+            return merged
+        return self.wf.last_task.data if self.wf.last_task else {}
+
+    def next_timer_at(self) -> datetime | None:
+        times = []
+        for event in self.wf.waiting_events():
+            value = getattr(event, "value", None)
+            if event.event_type == "TimerEventDefinition" and value:
+                try:
+                    at = datetime.fromisoformat(value)
+                except ValueError:
+                    continue
+                if at.tzinfo is not None:
+                    at = at.astimezone(timezone.utc).replace(tzinfo=None)
+                times.append(at)
+        return min(times) if times else None
+
+
+class Runtime:
+    """Creates and loads workflows; keeps recently used live ones in memory.
+
+    The cache is keyed by (instance id, lock version): a caller that has locked the instance
+    row and sees the same version may skip deserialization. Any mismatch simply reloads, so the
+    database stays the only truth."""
+
+    def __init__(self, cache_size: int = 256):
+        self.serializer = StateSerializer()
+        self._cache: OrderedDict[tuple[int, int], LiveWorkflow] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def create(self, compiled: CompiledProcess, data: dict) -> LiveWorkflow:
+        wf = BpmnWorkflow(compiled.spec, compiled.subprocess_specs)
+        wf.task_tree.data.update(data)
+        return LiveWorkflow(wf, compiled)
+
+    def load(self, instance_id: int, lock_version: int, state: str,
+             compiled: CompiledProcess) -> LiveWorkflow:
+        with self._lock:
+            live = self._cache.pop((instance_id, lock_version), None)
+        if live is not None and live.compiled is compiled:
+            return live
+        wf = self.serializer.loads(state, compiled.spec, compiled.subprocess_specs)
+        return LiveWorkflow(wf, compiled)
+
+    def dump(self, live: LiveWorkflow) -> str:
+        return self.serializer.dumps(live.wf)
+
+    def remember(self, instance_id: int, lock_version: int, live: LiveWorkflow) -> None:
+        """Call only after the transaction that saved `live` has committed."""
+        with self._lock:
+            self._cache[(instance_id, lock_version)] = live
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)

@@ -1,0 +1,65 @@
+"""Selection rounds (Art. 7): campaigns and who may apply in them."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, Invalid
+from .models import Campaign, Instance, SelectionEntry, User
+
+
+def campaign_status(campaign: Campaign, today: date) -> str:
+    return campaign.status_on(today)
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).order_by(Campaign.opens_on)))
+
+
+def create_campaign(session: Session, kind: str, opens_on: date, closes_on: date) -> Campaign:
+    if kind != "selection":
+        raise Invalid("只支持选拔轮次 / only selection rounds", {"kind": ["必须是 selection"]})
+    if closes_on < opens_on:
+        raise Invalid("截止日期早于开始日期 / closes before it opens", {"closes_on": ["截止日期不能早于开始日期"]})
+    campaign = Campaign(kind=kind, opens_on=opens_on, closes_on=closes_on)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def open_campaign(session: Session, today: date) -> Campaign | None:
+    return session.scalars(select(Campaign).where(
+        Campaign.kind == "selection", Campaign.closed.is_(False), Campaign.opens_on <= today,
+        Campaign.closes_on >= today).order_by(Campaign.opens_on.desc()).limit(1)).first()
+
+
+def next_opening(session: Session, today: date, first_round_year: int) -> date:
+    """When the next round opens: a scheduled one, or March 1 of the next due year."""
+    scheduled = session.scalar(select(Campaign.opens_on).where(
+        Campaign.kind == "selection", Campaign.opens_on > today).order_by(Campaign.opens_on).limit(1))
+    if scheduled:
+        return scheduled
+    year = today.year if today < date(today.year, 3, 1) else today.year + 1
+    year = max(year, first_round_year)
+    if (year - first_round_year) % 2:
+        year += 1
+    return date(year, 3, 1)
+
+
+def check_can_start_selection(platform, session: Session, user: User) -> Campaign:
+    today = platform.today()
+    campaign = open_campaign(session, today)
+    if campaign is None:
+        nxt = next_opening(session, today, platform.config["FIRST_ROUND_YEAR"])
+        raise Conflict(f"当前没有开放的选拔轮次，下一轮将于 {nxt.isoformat()} 开放 / no selection round "
+                       f"is open; the next opens on {nxt.isoformat()}",
+                       {"next_opens_on": [nxt.isoformat()]})
+    existing = session.scalars(select(Instance).join(
+        SelectionEntry, SelectionEntry.instance_id == Instance.id).where(
+        SelectionEntry.campaign_id == campaign.id, SelectionEntry.user_id == user.id)).first()
+    if existing is not None:
+        raise Conflict("本轮已提交过选拔申请 / you already have a selection case in this round",
+                       {"instance_id": [str(existing.id)]})
+    return campaign

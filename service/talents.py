@@ -1,0 +1,17 @@
+"""The talent database (信息库, Art. 6–7) and its read side."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import TALENT_DB_ROLES
+from .errors import Forbidden
+from .models import Talent, User
+
+
+def list_talents(session: Session, user: User) -> list[tuple[Talent, str]]:
+    if not user.has_role(*TALENT_DB_ROLES):
+        raise Forbidden("无权查看人才信息库 / not allowed to see the talent database")
+    rows = session.execute(select(Talent, User.username).join(User, User.id == Talent.user_id)
+                           .order_by(Talent.registered_on.desc(), Talent.id.desc()))
+    return [(talent, username) for talent, username in rows]
