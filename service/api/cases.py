@@ -10,7 +10,8 @@ from .. import attachments, cases, notifications, processes, selection, talents
 from ..errors import Invalid
 from .common import commit, current_user, db, platform
 from .schemas import (
-    AttachmentOut, CampaignOut, CommentIn, DataIn, InstanceOut, NotificationOut, ProcessOut,
+    AttachmentOut, CampaignOut, CommentIn, DataIn, InstanceOut, InstanceSummaryOut, NotificationOut,
+    ProcessOut,
     TalentOut,
 )
 
@@ -43,7 +44,7 @@ def instance_view(instance) -> dict:
 
 
 @blp.get("/instances")
-@blp.response(200, InstanceOut(many=True, exclude=("data", "history")))
+@blp.response(200, InstanceSummaryOut(many=True))
 def my_instances():
     return [instance_view(i) for i in cases.my_instances(db(), current_user())]
 

@@ -109,7 +109,7 @@ class HistoryOut(Schema):
     comment = fields.String(allow_none=True)
 
 
-class InstanceOut(Schema):
+class InstanceSummaryOut(Schema):
     id = fields.Integer()
     process_id = fields.String()
     version = fields.Integer()
@@ -117,6 +117,9 @@ class InstanceOut(Schema):
     outcome = fields.String(allow_none=True)
     applicant_name = fields.String()
     created_at = fields.DateTime()
+
+
+class InstanceOut(InstanceSummaryOut):
     data = fields.Dict()
     history = fields.List(fields.Nested(HistoryOut))
 

@@ -1,0 +1,36 @@
+"""Walk whole cases through the API (shared by the flow tests)."""
+from __future__ import annotations
+
+from conftest import application_form
+
+SELECTION_REVIEWS_WITH_DEPARTMENT = [
+    ("unit_reviewer", "unit_review"),
+    ("department_reviewer", "department_review"),
+]
+QUALIFICATION = [("org_reviewer", "org_qualification_review"),
+                 ("hr_reviewer", "hr_qualification_review")]
+
+
+def submit_selection(api, applicant="applicant", **overrides):
+    r = api.start("talent_selection", applicant)
+    assert r.status_code == 201, r.get_json()
+    instance_id = r.get_json()["id"]
+    task = api.task_of(instance_id, applicant, "submit_application")
+    r = api.complete(task["id"], application_form(**overrides), applicant)
+    assert r.status_code == 200, r.get_json()
+    return instance_id
+
+
+def register_talent(api, applicant="applicant", unit_reviewer="unit_reviewer",
+                    department_reviewer="department_reviewer", **overrides):
+    """Drive a selection case from application to registration in the talent database."""
+    instance_id = submit_selection(api, applicant, **overrides)
+    api.review(instance_id, unit_reviewer, "unit_review")
+    if department_reviewer:
+        api.review(instance_id, department_reviewer, "department_review")
+    for user, name in QUALIFICATION:
+        api.review(instance_id, user, name)
+    api.review(instance_id, "leadership", "leadership_approval")
+    case = api.instance(instance_id, applicant)
+    assert (case["status"], case["outcome"]) == ("completed", "registered"), case
+    return instance_id
