@@ -72,3 +72,23 @@ def test_120_return_cycles_keep_the_case_the_same_size(api, platform):
         returns = session.scalar(select(func.count()).select_from(HistoryEvent).where(
             HistoryEvent.instance_id == instance_id, HistoryEvent.decision == "return"))
     assert returns == 120
+
+
+def test_two_simultaneous_selection_starts_by_one_person_give_one_case(api):
+    headers = api.headers("applicant")
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def start():
+        client = api.app.test_client()
+        barrier.wait()
+        r = client.post("/api/processes/talent_selection/instances", json={"data": {}}, headers=headers)
+        statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201, 409]
+    assert len(api.get("/api/instances", "applicant").get_json()) == 1

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ServiceError
 from . import admin, auth, cases, tasks
-from .common import check_json_body, close_db, handle_http_exception, handle_service_error
+from .common import (
+    check_json_body, close_db, handle_database_conflict, handle_http_exception, handle_service_error,
+)
 
 
 def init_app(app) -> None:
@@ -17,5 +21,7 @@ def init_app(app) -> None:
     # Our handlers replace flask-smorest's so every error has the contract's shape.
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
+    for exc in (StaleDataError, IntegrityError, OperationalError):
+        app.register_error_handler(exc, handle_database_conflict)
     app.before_request(check_json_body)
     app.teardown_appcontext(close_db)

@@ -40,7 +40,8 @@ def instance_view(instance) -> dict:
     return {"id": instance.id, "process_id": instance.process_id, "version": instance.version,
             "status": instance.status, "outcome": instance.outcome,
             "applicant_name": instance.applicant_name, "created_at": instance.created_at,
-            "data": instance.data or {}, "history": cases.history(db(), instance)}
+            "data": instance.data or {}, "history": cases.history(db(), instance),
+            "attachments": AttachmentOut(many=True).dump(attachments.list_for(db(), instance))}
 
 
 @blp.get("/instances")

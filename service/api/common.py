@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import Conflict, Invalid, ServiceError, Unauthorized
+from ..errors import Invalid, ServiceError, Unauthorized
 from ..models import User
 from ..security import TokenSigner
 
@@ -23,19 +23,20 @@ def db():
 
 
 def commit() -> None:
-    try:
-        db().commit()
-    except StaleDataError:
-        db().rollback()
-        raise Conflict("数据已被他人修改，请刷新后重试 / the case changed meanwhile; reload and retry")
-    except IntegrityError:
-        db().rollback()
-        raise Conflict("与已有数据冲突 / conflicts with existing data")
-    except OperationalError as exc:
-        db().rollback()
-        if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
-            raise Conflict("数据正被他人处理，请稍后重试 / busy; retry")
-        raise
+    db().commit()
+
+
+def handle_database_conflict(exc):
+    """A stale version, a unique key taken meanwhile or a lock timeout: the caller lost a race.
+    Raised at flush or commit; either way nothing of the action was saved."""
+    db().rollback()
+    if isinstance(exc, OperationalError) and not any(
+            word in str(exc).lower() for word in ("locked", "deadlock", "could not obtain lock")):
+        raise exc
+    message = ("数据已被他人修改，请刷新后重试 / the case changed meanwhile; reload and retry"
+               if isinstance(exc, StaleDataError) else
+               "与已有数据冲突，请刷新后重试 / conflicts with a concurrent change; reload and retry")
+    return error_response(409, message)
 
 
 def close_db(_exc=None) -> None:

@@ -122,6 +122,7 @@ class InstanceSummaryOut(Schema):
 class InstanceOut(InstanceSummaryOut):
     data = fields.Dict()
     history = fields.List(fields.Nested(HistoryOut))
+    attachments = fields.List(fields.Dict())
 
 
 class TalentOut(Schema):
