@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -121,16 +122,22 @@ def check_reward_conditions(ctx: ServiceContext, data: dict, params: dict) -> No
         raise Refusal("该申请不符合奖励条件 / the rules do not reward this application", errors)
 
 
+def whole_yuan(value) -> int:
+    """Round to whole yuan the way money is rounded (四舍五入, half up), free of float error."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def compute_reward_amount(ctx: ServiceContext, data: dict, params: dict) -> int:
     min_years = int(data.get("min_service_years") or 0)
     if min_years and int(data.get("service_years") or 0) < min_years:
         raise Refusal("服务协议年限不足 / service agreement too short", {
             "service_years": [f"须与用人单位签订不低于{min_years}年的服务协议（第十二条）"]})
     if data.get("reward_type") == "training_fee":
-        amount = round(float(data.get("claimed_amount") or 0))
+        amount = whole_yuan(data.get("claimed_amount") or 0)
     else:
-        tuition = float(data.get("tuition") or 0)
-        amount = round(tuition * float(data.get("tuition_ratio") or 0)) + int(data.get("fixed_amount") or 0)
+        tuition = Decimal(str(data.get("tuition") or 0))
+        share = whole_yuan(tuition * Decimal(str(data.get("tuition_ratio") or 0)))
+        amount = share + int(data.get("fixed_amount") or 0)
     if amount <= 0:
         raise Refusal("申请金额为零 / nothing to pay", {"reward_type": ["按规定该申请无可支付金额"]})
     return int(amount)

@@ -7,7 +7,10 @@ import shutil
 import uuid
 from datetime import date
 
-import pytest
+# Cheap password hashing for the suite (production keeps scrypt); set before service imports.
+os.environ.setdefault("TALENTFLOW_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
+import pytest  # noqa: E402
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
