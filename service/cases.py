@@ -9,8 +9,9 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from . import access, processes
+from . import settings as settings_store
 from .db import is_postgres
-from .engine import EngineError, LiveWorkflow, TaskNotReady
+from .engine import EngineError, LiveWorkflow, TaskNotReady, engine_clock
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .forms import validate_submission
 from .models import HistoryEvent, HumanTask, Instance, SelectionEntry, Unit, User
@@ -22,7 +23,7 @@ REVIEW_FORM = "review"
 
 def _service_handler(platform, session: Session, instance: Instance, starter: User):
     ctx = ServiceContext(session=session, instance=instance, starter=starter,
-                         today=platform.today(), settings=platform.config)
+                         today=platform.today(), settings=platform.config, now=platform.now())
 
     def handle(_task_data, name, params):
         return OPERATIONS[name](ctx, _task_data, params)
@@ -30,15 +31,21 @@ def _service_handler(platform, session: Session, instance: Instance, starter: Us
 
 
 def _run(platform, session, instance, starter, action) -> None:
+    # Timers are evaluated against the platform's clock (a job run "as of" a date passes one).
     try:
-        action(_service_handler(platform, session, instance, starter))
+        with engine_clock(platform.now()):
+            action(_service_handler(platform, session, instance, starter))
     except ServiceError:
         raise
     except EngineError as exc:
         raise ServiceError(f"流程执行出错 / the diagram failed while running: {exc}") from exc
 
 
-def start(platform, session: Session, user: User, process_id: str, data: dict) -> Instance:
+def start(platform, session: Session, user: User, process_id: str, data: dict,
+          seed_data: dict | None = None) -> Instance:
+    """Start a case with `user` as its starter (the API's caller, or the talent for whom the
+    scheduler starts an annual evaluation). `seed_data` is case data set by the server before
+    the first step (never taken from a client)."""
     definition = processes.require_latest(session, process_id)
     compiled = platform.definitions.compiled(session, definition)
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
@@ -55,7 +62,7 @@ def start(platform, session: Session, user: User, process_id: str, data: dict) -
     if instance.campaign_id is not None:
         session.add(SelectionEntry(campaign_id=instance.campaign_id, user_id=user.id,
                                    instance_id=instance.id))
-    live = platform.runtime.create(compiled, {})
+    live = platform.runtime.create(compiled, dict(seed_data or {}))
     _run(platform, session, instance, user, live.run)
     _prefill(platform, live, data)
     _save(platform, session, instance, live)
@@ -74,6 +81,11 @@ def _prefill(platform, live: LiveWorkflow, data: dict) -> None:
     unknown = sorted(set(data) - set(schema.get("properties", {})))
     if unknown:
         raise Invalid("启动数据包含未知字段 / unknown fields", {k: ["不允许的字段"] for k in unknown})
+    # The fields given must be valid (lengths, types, enums); the missing ones come at submission.
+    _, errors = validate_submission(schema, data)
+    errors = {k: v for k, v in errors.items() if k.split(".")[0] in data}
+    if errors:
+        raise Invalid("启动数据有误 / invalid start data", errors)
     ready[0].data.update(data)
 
 
@@ -174,6 +186,21 @@ def withdraw(platform, session: Session, user: User, instance_id: int, comment: 
     return instance
 
 
+def fire_timers(platform, session: Session, instance_id: int) -> bool:
+    """Let the due timers of one waiting case fire (the `timer_events` job), through the same
+    lock → load → run → re-index → save path as a user action. Returns whether the case was
+    due: the check is repeated under the row lock, so of two schedulers only one acts."""
+    instance = lock_instance(session, instance_id)
+    now = platform.now()
+    if instance.status != "running" or instance.next_timer_at is None or instance.next_timer_at > now:
+        return False
+    live = _load(platform, session, instance)
+    starter = session.get(User, instance.starter_id)
+    _run(platform, session, instance, starter, live.fire_timers)
+    _save(platform, session, instance, live)
+    return True
+
+
 def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None) -> None:
     data = live.data
     if isinstance(data.get("name"), str) and data["name"].strip():
@@ -209,13 +236,14 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow) 
         else:
             row.applicant_name = instance.applicant_name
     now = platform.now()
+    values = None
     for spiff_id, ready_task in ready.items():
         if spiff_id in open_rows:
             continue
         info = live.compiled.user_tasks[ready_task.name]
-        days = info.due_working_days or (
-            platform.config["APPLICANT_DUE_WORKDAYS"] if info.role is None
-            else platform.config["REVIEW_DUE_WORKDAYS"])
+        values = values or settings_store.load(session, platform.config)
+        days = settings_store.due_working_days(values, instance.process_id, info.name,
+                                               info.due_working_days, info.role is not None)
         session.add(HumanTask(
             instance_id=instance.id, process_id=instance.process_id, spiff_task_id=spiff_id,
             name=info.name, title=info.title, form=info.form, role=info.role,

@@ -1,7 +1,7 @@
 """The `talentflow` command."""
 from __future__ import annotations
 
-import sys
+import json
 
 import click
 
@@ -74,39 +74,117 @@ def serve(host, port, threads, no_scheduler):
     from waitress import serve as waitress_serve
 
     from .app import create_app
+    _logging()
     platform = _platform()
     app = create_app(platform=platform)
+    scheduler = None
     if not no_scheduler:
-        click.echo("提示：定时任务尚未实现（见 issue 5）/ note: the scheduler is not available yet",
-                   err=True)
+        from scheduler.runner import start_scheduler
+        scheduler = start_scheduler(platform)
     click.echo(f"TalentFlow 运行于 http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 @main.command()
 def scheduler():
-    """Run the scheduler alone (not available yet)."""
-    click.echo("定时任务尚未实现 / the scheduler is not available yet", err=True)
-    sys.exit(1)
+    """Run the scheduler alone (next to web workers started with --no-scheduler)."""
+    from scheduler.runner import run_forever
+    _logging()
+    click.echo("定时任务已启动 / scheduler running (Ctrl+C to stop)")
+    run_forever(_platform())
+
+
+def _logging():
+    import logging
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # one line per engine step otherwise
 
 
 @main.group()
 def jobs():
-    """Scheduled jobs."""
+    """Scheduled jobs: list them, run one now, change a schedule."""
 
 
 @jobs.command("list")
 def jobs_list():
-    for job in JOBS:
-        click.echo(f"{job}\t尚未实现 / not yet available")
+    """Each job with its schedule, last run and outcome, and next run."""
+    from scheduler import status
+
+    def fmt(value):
+        return value.isoformat(sep=" ", timespec="minutes") if value else "—"
+    for row in status.rows(_platform()):
+        outcome = row["outcome"] or "从未运行 / never run"
+        if row["error"]:
+            outcome += f" ({row['error'].splitlines()[-1][:120]})"
+        elif row["summary"]:
+            outcome += " " + json.dumps(row["summary"], ensure_ascii=False, default=str)[:160]
+        last = fmt(row["last_run"]) + (f" (as of {row['last_as_of']})" if row["last_as_of"] else "")
+        click.echo(f"{row['job']}\n  schedule  {row['schedule']}\n  last run  {last}\n"
+                   f"  next run  {fmt(row['next_run'])}\n  outcome   {outcome}")
 
 
 @jobs.command("run")
 @click.argument("job", type=click.Choice(JOBS))
-@click.option("--as-of", "as_of")
-def jobs_run(job, as_of):
-    click.echo(f"{job}: 尚未实现 / not yet available", err=True)
-    sys.exit(1)
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="run as if today were this date (YYYY-MM-DD)")
+@click.option("--wait", default=600, type=int, show_default=True,
+              help="seconds to wait while another process runs the same job")
+def jobs_run(job, as_of, wait):
+    """Run one job now, in this process (email included); exit 0 on success."""
+    from scheduler.runner import run_job
+    _logging()
+    summary = run_job(_platform(), job, as_of.date() if as_of else None, wait_seconds=wait)
+    if summary.get("skipped") == "locked":
+        raise click.ClickException("另一进程正在运行该任务 / another process is running this job")
+    click.echo(json.dumps(summary, ensure_ascii=False, default=str))
+
+
+@jobs.command("set-schedule")
+@click.argument("job", type=click.Choice(JOBS))
+@click.argument("cron")
+def jobs_set_schedule(job, cron):
+    """Change when JOB runs (crontab: "minute hour day month weekday", e.g. "0 9 * * 1-5");
+    running schedulers pick it up within a minute."""
+    _set_setting(f"schedule.{job}", cron)
+
+
+@main.group()
+def settings():
+    """Schedules and dates of the scheduled jobs (admin)."""
+
+
+@settings.command("list")
+def settings_list():
+    from . import settings as store
+    platform = _platform()
+    with platform.transaction() as session:
+        values = store.load(session, platform.config)
+    for key, (_, description) in store.SPECS.items():
+        click.echo(f"{key} = {json.dumps(values[key], ensure_ascii=False)}\n    {description}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+def settings_set(key, value):
+    """Set KEY to VALUE (JSON for the tables, e.g. due_working_days)."""
+    _set_setting(key, value)
+
+
+def _set_setting(key, value):
+    from . import settings as store
+    from .errors import ServiceError
+    platform = _platform()
+    try:
+        with platform.transaction() as session:
+            stored = store.put(session, key, value)
+    except ServiceError as exc:
+        raise click.ClickException(f"{exc.message} {exc.errors}")
+    click.echo(f"{key} = {json.dumps(stored, ensure_ascii=False)}")
 
 
 if __name__ == "__main__":

@@ -242,3 +242,10 @@ class Notification(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Scheduler, settings, mail and evaluation tables live in their own module (size); importing
+# it here registers them on Base.metadata for Alembic and the fixtures.
+from .models_jobs import (  # noqa: E402,F401
+    EmailOutbox, JobRun, JobStatus, Setting, TalentEvaluation,
+)

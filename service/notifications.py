@@ -20,3 +20,56 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
         raise NotFound("通知不存在 / no such notification")
     notification.read = True
     return notification
+
+
+def notify(session: Session, user: User, kind: str, message: str, *, task_id: int | None = None,
+           subject: str | None = None, link: str | None = None, now=None) -> Notification:
+    """An in-app notification plus, where the user has an address, the same notice by email
+    (queued in the caller's transaction, see service/mail.py)."""
+    from . import mail
+    from .models import localnow
+    notification = Notification(user_id=user.id, kind=kind, message=message, task_id=task_id,
+                                created_at=now or localnow(), read=False)
+    session.add(notification)
+    body = f"{user.display_name or user.username}，您好：\n\n{message}"
+    if link:
+        body += f"\n\n办理链接：{link}"
+    mail.queue(session, user, subject or f"【人才培养】{message[:60]}", body)
+    return notification
+
+
+def users_with_role(session: Session, role: str) -> list[User]:
+    from .models import UserRole
+    return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                .where(UserRole.role == role, User.active.is_(True))
+                                .order_by(User.id)))
+
+
+def task_recipients(session: Session, task, role: str | None = None,
+                    users_by_role: dict | None = None) -> list[User]:
+    """Who is reminded of `task`: its holder, or when unclaimed the users of its role within
+    the task's scope (the inbox rules of service/access.py). With `role`, the users of that
+    role who would be in scope of the same case (escalation to a supervising role)."""
+    from . import access
+    from .models import HumanTask
+    if role is None and task.assignee_id is not None:
+        holder = session.get(User, task.assignee_id)
+        return [holder] if holder is not None and holder.active else []
+    role = role or task.role
+    if role is None:
+        return []
+    probe = HumanTask(role=role, unit_id=task.unit_id, department_id=task.department_id)
+    if users_by_role is None:
+        return [user for user in users_with_role(session, role) if access.may_work(user, probe)]
+    # A job reminding thousands of tasks asks the same few scopes again and again: cache the
+    # answer per (role, unit, department), still decided by access.may_work.
+    scope = (role, task.unit_id, task.department_id)
+    if scope not in users_by_role:
+        if role not in users_by_role:
+            users_by_role[role] = users_with_role(session, role)
+        users_by_role[scope] = [u for u in users_by_role[role] if access.may_work(u, probe)]
+    return list(users_by_role[scope])
+
+
+def task_link(base_url: str, task_id: int) -> str:
+    return f"{base_url.rstrip('/')}/tasks/{task_id}"

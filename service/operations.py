@@ -7,7 +7,7 @@ result variable."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
@@ -37,6 +37,7 @@ class ServiceContext:
     starter: User
     today: date
     settings: dict
+    now: datetime | None = None
 
 
 def full_years(start: date, on: date) -> int:
@@ -168,9 +169,12 @@ def record_reward(ctx: ServiceContext, data: dict, params: dict) -> int:
     return reward.id
 
 
+from .operations_timed import record_evaluation, remind_task_holders  # noqa: E402
+
 OPERATIONS = {
     fn.__name__: fn for fn in (
         load_starter, derive_applicant_facts, assess_eligibility, refuse_ineligible,
         check_reward_conditions, compute_reward_amount, register_talent, record_reward,
+        record_evaluation, remind_task_holders,
     )
 }

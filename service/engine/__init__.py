@@ -3,4 +3,5 @@ from .definitions import (  # noqa: F401
     CompiledProcess, DiagramError, UserTaskInfo, check_dmn, compile_process, document_kind,
     parse_xml, process_ids, referenced_decisions,
 )
+from .clock import engine_clock  # noqa: F401
 from .runtime import EngineError, LiveWorkflow, ReadyTask, Runtime, TaskNotReady  # noqa: F401

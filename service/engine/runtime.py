@@ -7,7 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -115,19 +115,39 @@ class LiveWorkflow:
             return merged
         return self.wf.last_task.data if self.wf.last_task else {}
 
+    def fire_timers(self, service_handler) -> None:
+        """Let due timers fire, then run what follows them. Timers are refreshed first because
+        `do_engine_steps` refreshes them only after running the ready tasks."""
+        self.run(service_handler, first_step=self.wf.refresh_timers)
+
     def next_timer_at(self) -> datetime | None:
+        """When the earliest pending timer is due, as naive server-local time (the unit of
+        `Instance.next_timer_at` and `Platform.now()`), rounded up to the second so a row
+        found due by `next_timer_at <= now` has really passed (the engine compares with `<`).
+
+        SpiffWorkflow 3.2 reports each waiting event as a PendingBpmnEvent whose `event_type`
+        is the definition's class name (TimeDateEventDefinition, DurationTimerEventDefinition,
+        CycleTimerEventDefinition) and whose `value` is the ISO fire time (for a cycle: the
+        next one, or a dict before it started)."""
         times = []
         for event in self.wf.waiting_events():
             value = getattr(event, "value", None)
-            if event.event_type == "TimerEventDefinition" and value:
-                try:
-                    at = datetime.fromisoformat(value)
-                except ValueError:
-                    continue
-                if at.tzinfo is not None:
-                    at = at.astimezone(timezone.utc).replace(tzinfo=None)
-                times.append(at)
+            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(value, str):
+                continue
+            try:
+                at = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            if at.tzinfo is not None:
+                at = at.astimezone().replace(tzinfo=None)
+            if at.microsecond:
+                at = at.replace(microsecond=0) + timedelta(seconds=1)
+            times.append(at)
         return min(times) if times else None
+
+
+TIMER_EVENT_TYPES = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition",
+                               "CycleTimerEventDefinition"})
 
 
 class Runtime:

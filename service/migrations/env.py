@@ -18,9 +18,15 @@ def run_migrations_online() -> None:
         _run(conn)
 
 
+def _include(obj, name, type_, reflected, compare_to) -> bool:
+    # APScheduler's job store owns its table; autogenerate must not propose dropping it.
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+                      render_as_batch=connection.dialect.name == "sqlite",
+                      include_object=_include)
     with context.begin_transaction():
         context.run_migrations()
 

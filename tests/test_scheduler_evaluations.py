@@ -1,0 +1,71 @@
+"""`annual_evaluation` (Art. 18) across years, and the evaluation flow itself."""
+from __future__ import annotations
+
+from datetime import date
+
+from scheduler_helpers import add_reward, run, user_id
+from sqlalchemy import select
+
+from scheduler.jobs import annual_evaluation
+from service.models import HumanTask, Instance, TalentEvaluation
+
+
+def evaluations(platform):
+    with platform.transaction() as session:
+        return sorted((i.starter_id, i.data.get("evaluation_year")) for i in session.scalars(
+            select(Instance).where(Instance.process_id == "annual_evaluation")))
+
+
+def test_one_evaluation_per_talent_per_year_while_the_service_period_runs(seeded):
+    platform = seeded
+    add_reward(platform, "applicant", date(2026, 6, 1), 2)      # service until 2028-06-01
+    add_reward(platform, "applicant", date(2026, 9, 1), 5)      # a second reward: still one a year
+    add_reward(platform, "applicant2", date(2026, 6, 1), 1, outcome="rejected")
+    add_reward(platform, "unit_reviewer", date(2026, 6, 1), 5, reward_type="platform")
+    me = user_id(platform, "applicant")
+
+    assert run(platform, annual_evaluation, date(2026, 11, 30))["started"] == []  # 2025's date
+    first = run(platform, annual_evaluation, date(2026, 12, 1))
+    assert len(first["started"]) == 1 and first["year"] == 2026
+    for day in (date(2026, 12, 1), date(2026, 12, 31), date(2027, 11, 30)):
+        assert run(platform, annual_evaluation, day)["started"] == [], day
+    assert len(run(platform, annual_evaluation, date(2027, 12, 3))["started"]) == 1
+    # The 2026 reward ends its service in 2028-06, the second one in 2031: 2028 still counts.
+    assert len(run(platform, annual_evaluation, date(2028, 12, 1))["started"]) == 1
+    assert evaluations(platform) == [(me, 2026), (me, 2027), (me, 2028)]
+
+
+def test_none_after_the_service_period_and_earlier_years_are_not_caught_up(seeded):
+    platform = seeded
+    add_reward(platform, "applicant", date(2026, 6, 1), 2)   # runs on 2026-12-01, 2027-12-01
+    add_reward(platform, "applicant2", date(2027, 1, 1), 1)  # runs on 2027-12-01 only
+    assert len(run(platform, annual_evaluation, date(2026, 12, 1))["started"]) == 1
+    # The scheduler was down all of December 2027: a run in 2028 starts 2028's, not 2027's.
+    assert run(platform, annual_evaluation, date(2028, 12, 2))["started"] == []
+    assert run(platform, annual_evaluation, date(2029, 12, 1))["started"] == []
+    assert evaluations(platform) == [(user_id(platform, "applicant"), 2026)]
+
+
+def test_the_talent_assesses_then_the_unit_grades_and_the_grade_is_on_record(api, seeded):
+    platform = seeded
+    add_reward(platform, "applicant", date(2026, 6, 1), 3)
+    instance_id = run(platform, annual_evaluation, date(2026, 12, 1))["started"][0]
+    case = api.instance(instance_id, "applicant")
+    assert case["process_id"] == "annual_evaluation" and case["status"] == "running"
+    task = api.task_of(instance_id, "applicant", "self_assessment")
+    assert task["due_at"].startswith("2026-12-29")  # 20 working days after 2026-12-01
+    assert api.complete(task["id"], {"ability": "能独立承担课题", "performance": "完成教研任务",
+                                     "research_plan": "按计划完成"}, "applicant").status_code == 200
+    assert not [t for t in api.inbox("unit_reviewer2") if t["instance_id"] == instance_id]
+    task = api.task_of(instance_id, "unit_reviewer", "unit_assessment")
+    r = api.complete(task["id"], {"grade": "excellent", "comment": "表现突出"}, "unit_reviewer")
+    assert r.status_code == 200, r.get_json()
+    case = api.instance(instance_id, "applicant")
+    assert (case["status"], case["outcome"]) == ("completed", "evaluated")
+    me = user_id(platform, "applicant")
+    with platform.transaction() as session:
+        row = session.scalars(select(TalentEvaluation)).one()
+        assert (row.user_id, row.year, row.grade, row.instance_id) == (me, 2026, "excellent",
+                                                                       instance_id)
+        assert session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.status == "ready")).first() is None
