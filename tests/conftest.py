@@ -62,12 +62,13 @@ def pg_database(tmp_path_factory):
 
 
 def _reset_postgres(platform, shipped_max_id):
-    """Empty every table but the shipped definitions (DELETE, not TRUNCATE ... CASCADE, which
-    would follow process_definitions.deployed_by and empty it too)."""
+    """Empty every table but the shipped definitions, children first (DELETE, not TRUNCATE ...
+    CASCADE, which would follow process_definitions.deployed_by and empty it too)."""
     with platform.engine.begin() as conn:
-        conn.execute(text("DELETE FROM process_definitions WHERE id > :n"), {"n": shipped_max_id})
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "process_definitions":
+            if table.name == "process_definitions":
+                conn.execute(text("DELETE FROM process_definitions WHERE id > :n"), {"n": shipped_max_id})
+            else:
                 conn.execute(table.delete())
 
 

@@ -10,6 +10,7 @@ from ..errors import ServiceError
 from . import admin, auth, cases, tasks
 from .common import (
     check_json_body, close_db, handle_database_conflict, handle_http_exception, handle_service_error,
+    require_login,
 )
 
 
@@ -23,5 +24,6 @@ def init_app(app) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     for exc in (StaleDataError, IntegrityError, OperationalError):
         app.register_error_handler(exc, handle_database_conflict)
+    app.before_request(require_login)
     app.before_request(check_json_body)
     app.teardown_appcontext(close_db)

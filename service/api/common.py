@@ -52,14 +52,17 @@ def token_signer() -> TokenSigner:
 
 
 def current_user() -> User:
-    """The caller from `Authorization: Bearer`, or the web session; 401 otherwise."""
+    """The caller: a bearer token on /api, the web session on pages; 401 otherwise.
+
+    The API never accepts the session cookie: its endpoints have no CSRF token, so a cookie
+    would let another site post on a logged-in official's behalf."""
     if "user" in g:
         return g.user
     user_id = None
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         user_id = token_signer().verify(header[7:].strip())
-    else:
+    elif not request.path.startswith("/api/"):
         from flask import session as web_session
         user_id = web_session.get("user_id")
     user = db().get(User, user_id) if user_id else None
@@ -95,12 +98,15 @@ def handle_http_exception(exc: HTTPException):
 
 
 MAX_TEXT = 2000
+MAX_JSON_DEPTH = 32  # forms nest three levels; deeper bodies only serve to exhaust the stack
 
 
-def _bad_strings(value, path="") -> dict:
+def _bad_strings(value, path="", depth=0) -> dict:
     """U+0000 and unpaired surrogates can be stored in neither PostgreSQL nor UTF-8; over-long
     strings break the contract's limits. Checked once here for every JSON body."""
     found = {}
+    if depth > MAX_JSON_DEPTH:
+        return {path or "body": [f"嵌套不能超过 {MAX_JSON_DEPTH} 层 / nested too deeply"]}
     if isinstance(value, str):
         if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
             found[path or "body"] = ["包含非法字符 / contains U+0000 or an unpaired surrogate"]
@@ -111,11 +117,23 @@ def _bad_strings(value, path="") -> dict:
             sub = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and ("\x00" in key or any("\ud800" <= c <= "\udfff" for c in key)):
                 found[path or "body"] = ["字段名包含非法字符 / a key contains illegal characters"]
-            found.update(_bad_strings(item, sub))
+            found.update(_bad_strings(item, sub, depth + 1))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            found.update(_bad_strings(item, f"{path}.{i}" if path else str(i)))
+            found.update(_bad_strings(item, f"{path}.{i}" if path else str(i), depth + 1))
     return found
+
+
+PUBLIC_API_PATHS = frozenset({"/api/auth/token", "/api/openapi.json"})
+
+
+def require_login():
+    """before_request: every API endpoint but login and the OpenAPI document needs a caller,
+    checked before the body is parsed (a stranger gets 401, never field errors)."""
+    if request.path.startswith("/api/") and request.path not in PUBLIC_API_PATHS \
+            and request.method != "OPTIONS":
+        current_user()
+    return None
 
 
 def check_json_body():
@@ -132,7 +150,10 @@ def check_json_body():
         return error_response(413, "请求体过大（上限 1 MB）/ JSON body over 1 MB")
     if not raw.strip():
         return None
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # not a ValueError, so `silent` lets it through
+        body = None
     if body is None:
         return error_response(400, "JSON 格式错误 / malformed JSON")
     bad = _bad_strings(body)

@@ -5,6 +5,7 @@ handed to SpiffWorkflow (its own `add_bpmn_str` would use lxml's permissive defa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -67,9 +68,39 @@ def _problem(message: str, line: int | None = None, element: str | None = None) 
     return {"message": message, "line": line, "element": element}
 
 
+class _StopScan(Exception):
+    pass
+
+
+def _doctype_line(xml: bytes) -> int | None:
+    """Line of a DOCTYPE, seen by expat before any entity is declared or expanded (libxml2
+    expands internal entities inside attribute values even with resolve_entities=False)."""
+    scanner = expat.ParserCreate()
+    found = []
+
+    def doctype(*_args):
+        found.append(scanner.CurrentLineNumber)
+        raise _StopScan
+
+    def first_element(*_args):
+        raise _StopScan
+
+    scanner.StartDoctypeDeclHandler = doctype
+    scanner.StartElementHandler = first_element
+    try:
+        scanner.Parse(xml, True)
+    except (_StopScan, expat.ExpatError):
+        pass  # syntax errors are reported by the real parse below
+    return found[0] if found else None
+
+
 def parse_xml(xml: bytes | str) -> etree._Element:
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
+    doctype_line = _doctype_line(xml)
+    if doctype_line is not None:
+        raise DiagramError([_problem("不允许 DOCTYPE/实体声明 / DOCTYPE and entities are not allowed",
+                                     doctype_line)])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              dtd_validation=False, huge_tree=False, remove_comments=True)
     try:
@@ -146,7 +177,7 @@ def _check_process_tree(proc, roles, forms, operations) -> list[dict]:
     pid = proc.get("id")
     lane_of = {}
     for lane in proc.iter(f"{{{BPMN_NS}}}lane"):
-        name = (lane.get("name") or "").strip()
+        name = lane.get("name") or ""  # exact: the engine matches lanes to roles unstripped
         if name not in roles:
             problems.append(_problem(f"泳道“{name}”不是角色 / lane names no role: {name!r}",
                                      lane.sourceline, lane.get("id")))
