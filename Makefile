@@ -9,7 +9,18 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(BIN)/.installed
+# The bpmn-js viewer for the case page, pinned in package-lock.json and served by the app
+# itself (no CDN): npm ci, then copy the prebuilt bundle into a git-ignored static folder.
+VENDOR = service/static/vendor/bpmn-js
+$(VENDOR)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the bpmn-js diagram viewer"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/
+	cp -R node_modules/bpmn-js/dist/assets $(VENDOR)/assets
+	touch $@
+
+install: $(BIN)/.installed $(VENDOR)/.installed
 
 run: install
 	$(BIN)/talentflow seed-demo
@@ -20,5 +31,6 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_jobs.py
 
 .PHONY: install run test bench

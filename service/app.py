@@ -22,6 +22,7 @@ def create_app(config: dict | None = None, platform: Platform | None = None) -> 
     app.json.ensure_ascii = False
     app.extensions["talentflow"] = platform
 
-    from . import api
+    from . import api, web
     api.init_app(app)
+    web.init_app(app)
     return app

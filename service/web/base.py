@@ -1,0 +1,112 @@
+"""What every web view shares: the blueprint, the logged-in user, CSRF, errors as HTML pages.
+
+The session cookie only carries `user_id`; who may see or work what is decided by
+service/access.py through the domain services, exactly as for the JSON API."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import wraps
+
+from flask import Blueprint, render_template, request, session
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..api.common import current_user, db
+from ..errors import ServiceError, Unauthorized
+from ..models import ROLE_LABELS, Notification, User
+
+bp = Blueprint("web", __name__)
+
+CSRF_FIELD = "csrf_token"
+
+
+@bp.app_template_global()
+def csrf_token() -> str:
+    """One random token per session, sent back in every form (synchroniser-token pattern)."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+@bp.before_request
+def check_csrf():
+    # Only the web blueprint's forms: the /api endpoints are bearer-token and keep no CSRF.
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    sent = request.form.get(CSRF_FIELD, "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        return render_template("web/error.html", status=400,
+                               message="页面已过期或来源不明，请刷新页面后重试。"), 400
+    return None
+
+
+def web_user():
+    """The logged-in user, or None for a visitor (never raises)."""
+    if "user_id" not in session:
+        return None
+    try:
+        return current_user()
+    except Unauthorized:
+        session.pop("user_id", None)
+        return None
+
+
+def login_required(view):
+    """A visitor gets the login page itself (401), not a redirect, so a page's address
+    answers the same way to everybody who may not see it."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if web_user() is None:
+            return render_template("web/login.html", next=request.full_path.rstrip("?"),
+                                   error=None), 401
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.app_context_processor
+def layout_values():
+    user = web_user() if request.blueprint == "web" else None
+    unread = 0
+    if user is not None:
+        unread = db().scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read.is_(False))) or 0
+    return {"me": user, "unread_count": unread, "role_labels": ROLE_LABELS}
+
+
+def chinese(message: str) -> str:
+    """The domain's messages are "中文 / English"; the pages are Chinese only."""
+    return message.split(" / ", 1)[0]
+
+
+@bp.errorhandler(ServiceError)
+def service_error(exc: ServiceError):
+    db().rollback()
+    return render_template("web/error.html", status=exc.status,
+                           message=chinese(exc.message)), exc.status
+
+
+@bp.errorhandler(StaleDataError)
+@bp.errorhandler(IntegrityError)
+def lost_race(_exc):
+    """Someone else acted on the case at the same moment; nothing of this action was saved."""
+    db().rollback()
+    return render_template("web/error.html", status=409,
+                           message="案件已被他人同时办理，请刷新页面后重试。"), 409
+
+
+def page_args() -> tuple[int, int]:
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    return page, 20
+
+
+def user_name(user_id) -> str:
+    user = db().get(User, user_id) if user_id else None
+    return (user.display_name or user.username) if user else ""
+

@@ -1,0 +1,104 @@
+"""我的申请, the case page (timeline + diagram), withdraw, printable forms and start pages."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from .. import cases, selection
+from ..api.common import commit, current_user, db, platform
+from ..errors import Conflict
+from . import queries, rewardinfo
+from .base import bp, chinese, login_required
+from .casefacts import case_facts, status_label
+
+PRINTABLE_FORMS = {"submit_application", "submit_reward_application"}
+
+
+@bp.get("/my")
+@login_required
+def my_cases():
+    session = db()
+    rows = [{"case": i, "status": status_label(i),
+             "current": ", ".join(t.title for t in queries.open_tasks(session, i))}
+            for i in cases.my_instances(session, current_user())]
+    return render_template("web/my.html", rows=rows, processes=queries.process_names(session))
+
+
+@bp.get("/cases/<int:instance_id>")
+@login_required
+def case_page(instance_id):
+    user = current_user()
+    session = db()
+    instance = cases.get_instance_for(session, user, instance_id)
+    facts = case_facts(session, instance)
+    return render_template(
+        "web/case.html", **facts, diagram_xml=queries.diagram_xml(session, instance),
+        finished=queries.finished_task_names(session, instance),
+        current_ids=[c["task"].name for c in facts["current"]],
+        my_task=queries.my_ready_task(session, user, instance.id),
+        can_withdraw=instance.starter_id == user.id and instance.status == "running")
+
+
+@bp.route("/cases/<int:instance_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(instance_id):
+    """GET asks for confirmation (works without JavaScript); POST withdraws."""
+    user = current_user()
+    instance = cases.get_instance_for(db(), user, instance_id)
+    if request.method == "GET":
+        return render_template("web/withdraw.html", case=instance)
+    comment = request.form.get("comment", "").strip()[:2000] or None
+    cases.withdraw(platform(), db(), user, instance_id, comment)
+    commit()
+    flash(f"已撤回申请（{instance.applicant_name}）")
+    return redirect(url_for("web.case_page", instance_id=instance_id))
+
+
+@bp.get("/cases/<int:instance_id>/print")
+@login_required
+def print_form(instance_id):
+    instance = cases.get_instance_for(db(), current_user(), instance_id)
+    facts = case_facts(db(), instance)
+    if not facts["application"] or facts["application"]["form"] not in PRINTABLE_FORMS:
+        abort(404)
+    return render_template("web/print.html", **facts, today=platform().today())
+
+
+@bp.get("/start/selection")
+@login_required
+def start_selection_page():
+    today = platform().today()
+    campaign = selection.open_campaign(db(), today)
+    nxt = None if campaign else selection.next_opening(
+        db(), today, platform().config["FIRST_ROUND_YEAR"])
+    return render_template("web/start_selection.html", campaign=campaign, next_opening=nxt)
+
+
+@bp.get("/start/reward")
+@login_required
+def start_reward_page():
+    schema = platform().forms.get("submit_reward_application")
+    labels = schema["properties"]["reward_type"].get("x-enum-labels", {})
+    rules = [r for r in rewardinfo.reward_rules(db()) if r["reward_type"]]
+    return render_template("web/start_reward.html", rules=rules, labels=labels)
+
+
+@bp.post("/start/<process_id>")
+@login_required
+def start(process_id):
+    if process_id not in ("talent_selection", "reward_application"):
+        abort(404)
+    user = current_user()
+    try:
+        instance = cases.start(platform(), db(), user, process_id, {})
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        existing = (exc.errors.get("instance_id") or [None])[0]
+        flash(chinese(exc.message), "error")
+        if existing:
+            return redirect(url_for("web.case_page", instance_id=int(existing)))
+        return redirect(url_for("web.start_selection_page"))
+    task = queries.my_ready_task(db(), user, instance.id)
+    if task is None:
+        return redirect(url_for("web.case_page", instance_id=instance.id))
+    return redirect(url_for("web.task_page", task_id=task.id))

@@ -1,0 +1,101 @@
+"""The talent database (信息库) with its Excel export, and the notifications list."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import redirect, render_template, request, send_file, url_for
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+
+from .. import notifications, talents
+from ..api.common import commit, current_user, db, platform
+from ..models import Campaign, Unit
+from .base import bp, login_required
+
+STATUS_LABELS = {"active": "培养期内", "ended": "已期满"}
+COLUMNS = ["姓名", "用户名", "人才类别", "所在单位", "选拔轮次", "入库日期", "培养期至", "状态"]
+
+
+def _category_labels() -> dict:
+    schema = platform().forms.get("submit_application")
+    return schema["properties"]["talent_category"].get("x-enum-labels", {})
+
+
+def _filtered_talents():
+    """The rows talents.list_talents returns (it checks the role), filtered by the query string."""
+    rows = talents.list_talents(db(), current_user())
+    filters = {k: request.args.get(k, "").strip() for k in ("category", "unit", "round", "status")}
+    out = []
+    for talent, username in rows:
+        if filters["category"] and talent.talent_category != filters["category"]:
+            continue
+        if filters["unit"] and str(talent.unit_id) != filters["unit"]:
+            continue
+        if filters["round"] and str(talent.campaign_id) != filters["round"]:
+            continue
+        if filters["status"] and talent.status != filters["status"]:
+            continue
+        out.append((talent, username))
+    return out, filters
+
+
+def _lookups():
+    units = {u.id: u.name for u in db().scalars(select(Unit).order_by(Unit.name))}
+    rounds = {c.id: f"{c.opens_on.year} 年度（{c.opens_on.isoformat()} 至 {c.closes_on.isoformat()}）"
+              for c in db().scalars(select(Campaign).order_by(Campaign.opens_on.desc()))}
+    return units, rounds
+
+
+@bp.get("/talents")
+@login_required
+def talents_page():
+    rows, filters = _filtered_talents()
+    units, rounds = _lookups()
+    return render_template("web/talents.html", rows=rows, filters=filters, units=units,
+                           rounds=rounds, categories=_category_labels(),
+                           statuses=STATUS_LABELS)
+
+
+@bp.get("/talents.xlsx")
+@login_required
+def talents_export():
+    rows, _ = _filtered_talents()
+    units, rounds = _lookups()
+    categories = _category_labels()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "人才信息库"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for talent, username in rows:
+        sheet.append([talent.name, username, categories.get(talent.talent_category, talent.talent_category),
+                      units.get(talent.unit_id, ""), rounds.get(talent.campaign_id, ""),
+                      talent.registered_on, talent.period_ends_on,
+                      STATUS_LABELS.get(talent.status, talent.status)])
+    for column, width in zip("ABCDEFGH", (12, 14, 16, 28, 36, 12, 12, 10)):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"人才信息库-{date.today()}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/notifications")
+@login_required
+def notifications_page():
+    return render_template("web/notifications.html",
+                           items=notifications.for_user(db(), current_user()))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read_notification(notification_id):
+    item = notifications.mark_read(db(), current_user(), notification_id)
+    commit()
+    if item.task_id and request.form.get("open"):
+        return redirect(url_for("web.task_page", task_id=item.task_id))
+    return redirect(url_for("web.notifications_page"))

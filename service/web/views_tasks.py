@@ -1,0 +1,148 @@
+"""The inbox (待办), done list (已办) and the task page with its form, claim and release."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+
+from .. import access, attachments, cases, inbox
+from ..api.common import commit, current_user, db, platform
+from ..errors import Invalid
+from ..models import Campaign, HumanTask, Instance
+from . import formfields, queries
+from .base import bp, chinese, login_required, page_args, user_name
+from .casefacts import case_facts
+
+DUE_SOON_WORKDAYS = 2
+
+
+def due_info(task: HumanTask) -> dict | None:
+    """Working days left (negative: overdue) by the district's calendar."""
+    if task.due_at is None:
+        return None
+    left = platform().calendar.workdays_between(platform().today(), task.due_at)
+    state = "overdue" if left < 0 else ("soon" if left <= DUE_SOON_WORKDAYS else "ok")
+    return {"left": left, "state": state, "date": task.due_at.date()}
+
+
+def inbox_page():
+    user = current_user()
+    tab = request.args.get("tab", "all")
+    tab = tab if tab in queries.TABS else "all"
+    filters = {k: request.args.get(k, "").strip() for k in ("process", "task", "unit", "round", "q")}
+    for key in ("unit", "round"):
+        filters[key] = int(filters[key]) if filters[key].isdigit() else None
+    page, size = page_args()
+    tasks, total = queries.inbox_page(db(), user, tab, filters, page, size)
+    return render_template(
+        "web/inbox.html", tasks=tasks, total=total, page=page, size=size, tab=tab,
+        tabs=queries.TABS, counts=queries.tab_counts(db(), user, filters), filters=filters,
+        choices=queries.inbox_choices(db(), user), processes=queries.process_names(db()),
+        rounds=db().query(Campaign).order_by(Campaign.opens_on.desc()).all(),
+        due_info=due_info, user_name=user_name)
+
+
+@bp.get("/done")
+@login_required
+def done_page():
+    page, size = page_args()
+    tasks = inbox.done(db(), current_user(), limit=size + 1, offset=(page - 1) * size)
+    return render_template("web/done.html", tasks=tasks[:size], has_next=len(tasks) > size,
+                           page=page, processes=queries.process_names(db()))
+
+
+def _render_task(task: HumanTask, values=None, errors=None, message=None, status=200):
+    user = current_user()
+    session = db()
+    schema = platform().forms.get(task.form) if task.form else None
+    fields = formfields.describe(schema) if schema else []
+    field_errors, general = formfields.split_errors(fields, errors or {})
+    instance = session.get(Instance, task.instance_id)
+    if values is None:  # earlier answers pre-fill a returned form; a review starts empty
+        values = {} if task.form == cases.REVIEW_FORM else cases.task_data(session, task)
+    can_work = task.status == "ready" and access.may_work(user, task) and \
+        task.assignee_id in (None, user.id)
+    return render_template(
+        "web/task.html", task=task, instance=instance, schema=schema, fields=fields,
+        values=values, field_errors=field_errors, general_errors=general, message=message,
+        can_work=can_work, due=due_info(task), holder=user_name(task.assignee_id),
+        rows_for_display=formfields.rows_for_display, **case_facts(session, instance)), status
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task_page(task_id):
+    return _render_task(cases.get_task_for(db(), current_user(), task_id))
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def submit_task(task_id):
+    user = current_user()
+    task = cases.get_task_for(db(), user, task_id)
+    schema = platform().forms.get(task.form) if task.form else {"properties": {}}
+    data = formfields.parse(formfields.describe(schema), request.form)
+    try:
+        done_task = cases.complete(platform(), db(), user, task_id, data)
+        commit()
+    except Invalid as exc:  # also a refusal raised inside the diagram (e.g. Art. 5)
+        db().rollback()
+        task = cases.get_task_for(db(), user, task_id)
+        return _render_task(task, values=data, errors=exc.errors, message=chinese(exc.message),
+                            status=422)
+    flash(f"已提交：{done_task.title}（{done_task.applicant_name}）")
+    if done_task.role is None:
+        return redirect(url_for("web.case_page", instance_id=done_task.instance_id))
+    return redirect(url_for("web.index"))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim_task(task_id):
+    task = cases.claim(platform(), db(), current_user(), task_id)
+    commit()
+    flash(f"已签收：{task.title}（{task.applicant_name}）")
+    return redirect(request.form.get("back") == "task"
+                    and url_for("web.task_page", task_id=task_id) or url_for("web.index"))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@login_required
+def release_task(task_id):
+    task = cases.release(platform(), db(), current_user(), task_id)
+    commit()
+    flash(f"已退回队列：{task.title}（{task.applicant_name}）")
+    return redirect(url_for("web.index"))
+
+
+@bp.post("/cases/<int:instance_id>/attachments")
+@login_required
+def upload(instance_id):
+    user = current_user()
+    instance = cases.get_instance_for(db(), user, instance_id)
+    task_id = request.form.get("task_id", type=int)
+    back = url_for("web.task_page", task_id=task_id) if task_id else \
+        url_for("web.case_page", instance_id=instance_id)
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        flash("请选择要上传的文件", "error")
+        return redirect(back)
+    cfg = platform().config
+    try:
+        attachment = attachments.save(db(), user, instance, upload_file, cfg["UPLOAD_DIR"],
+                                      cfg["MAX_UPLOAD_BYTES"], task_id)
+        commit()
+        flash(f"已上传：{attachment.filename}")
+    except Invalid as exc:
+        db().rollback()
+        flash("；".join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
+    return redirect(back)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id):
+    attachment = attachments.get_for(db(), current_user(), attachment_id)
+    path = Path(platform().config["UPLOAD_DIR"]) / attachment.storage_name
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)

@@ -1,0 +1,232 @@
+"""The web pages through Flask's test client: login, CSRF, inbox, task forms, scope (404s),
+我的申请, withdraw, the talent database export, notifications and the start pages."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from conftest import application_form
+from flows import submit_selection
+from service import notifications
+from service.models import Campaign, User
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """One user's cookie jar; every POST carries the CSRF token of the last page seen."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.token = None
+
+    def get(self, path, **kwargs):
+        response = self.client.get(path, **kwargs)
+        found = response.mimetype == "text/html" and TOKEN.search(response.get_data(as_text=True))
+        if found:
+            self.token = found.group(1)
+        return response
+
+    def post(self, path, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token)
+        return self.client.post(path, data=data, **kwargs)
+
+    def login(self, username, password="demo"):
+        self.get("/")
+        response = self.post("/login", {"username": username, "password": password})
+        self.get("/")  # as a browser follows the redirect: the new session's token
+        return response
+
+
+@pytest.fixture
+def web(app, seeded):
+    def login(username):
+        browser = Browser(app)
+        assert browser.login(username).status_code == 302
+        return browser
+    return login
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_visitor_sees_login_then_the_inbox_in_chinese(app, seeded):
+    browser = Browser(app)
+    page = browser.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert page.status_code == 200 and '<html lang="zh-CN">' in text(page)
+    assert 'name="password"' in text(page)
+    wrong = browser.post("/login", {"username": "applicant", "password": "nope"})
+    assert wrong.status_code == 401 and "用户名或密码错误" in text(wrong)
+    assert browser.login("applicant").headers["Location"] == "/"
+    inbox = browser.get("/")
+    assert "<h1>待办</h1>" in text(inbox) and 'href="/my"' in text(inbox)
+    browser.post("/logout")
+    assert 'name="password"' in text(browser.get("/"))
+
+
+def test_every_form_needs_the_csrf_token(app, api, web):
+    instance_id = submit_selection(api)
+    task = api.task_of(instance_id, "unit_reviewer")
+    stranger = Browser(app)
+    stranger.get("/")
+    assert stranger.post("/login", {"username": "applicant", "password": "demo",
+                                    "csrf_token": "forged"}).status_code == 400
+    reviewer = web("unit_reviewer")
+    assert reviewer.post(f"/tasks/{task['id']}/claim", {"csrf_token": ""}).status_code == 400
+    assert api.task_of(instance_id, "unit_reviewer")["assignee"] is None
+    assert reviewer.post(f"/tasks/{task['id']}/claim").status_code == 302
+    assert api.task_of(instance_id, "unit_reviewer")["assignee"] == "unit_reviewer"
+    # The JSON API stays bearer-token only: no CSRF token asked of it.
+    assert api.client.post("/api/auth/token", json={"username": "admin", "password": "demo"}
+                           ).status_code == 200
+
+
+def test_inbox_rows_name_the_applicant_and_link_the_task(api, web):
+    instance_id = submit_selection(api)
+    task = api.task_of(instance_id, "unit_reviewer")
+    page = text(web("unit_reviewer").get("/"))
+    row = re.search(r'<a class="applicant" href="/tasks/(\d+)">([^<]+)</a>', page)
+    assert row and (int(row.group(1)), row.group(2)) == (task["id"], "张明")
+    assert "单位初审" in page and "个工作日" in page
+    filtered = web("unit_reviewer").get("/?q=李娟")
+    assert 'class="applicant"' not in text(filtered)
+    assert "待签收 <span class=\"count\">1</span>" in text(web("unit_reviewer").get("/"))
+
+
+def test_task_form_keeps_values_and_shows_errors_beside_fields(web):
+    applicant = web("applicant")
+    applicant.get("/start/selection")
+    started = applicant.post("/start/talent_selection")
+    task_path = started.headers["Location"]
+    applicant.get(task_path)
+    form = application_form()
+    data = {k: v for k, v in form.items() if not isinstance(v, (list, bool))}
+    data.update(birth_date="", service_years="abc", ethics_attested="true",
+                service_agreement="true", **{"appraisals-0-year": "2020",
+                                             "appraisals-0-grade": "bogus"})
+    page = applicant.post(task_path, data)
+    html = text(page)
+    assert page.status_code == 422
+    birth = re.search(r'<div class="field has-error">\s*<label for="f-birth_date".*?</div>', html, re.S)
+    assert birth and "此项为必填项" in birth.group(0)
+    assert "类型错误：应为整数" in html and 'value="abc"' in html
+    assert 'value="张明"' in html and 'value="2020"' in html
+    assert re.search(r'name="appraisals-0-grade"[^>]*aria-invalid', html)
+
+
+def test_refused_application_lists_each_failed_condition(web):
+    applicant = web("applicant")
+    applicant.get("/start/selection")
+    task_path = applicant.post("/start/talent_selection").headers["Location"]
+    applicant.get(task_path)
+    form = application_form(birth_date="1950-01-01")
+    data = {k: v for k, v in form.items() if not isinstance(v, list)}
+    data.update({k: str(v).lower() for k, v in form.items() if isinstance(v, bool)})
+    data.update({"appraisals-0-year": form["appraisals"][0]["year"], "appraisals-0-grade": "excellent",
+                 "appraisals-1-year": form["appraisals"][1]["year"], "appraisals-1-grade": "competent"})
+    page = applicant.post(task_path, data)
+    assert page.status_code == 422 and "第五条" in text(page) and "年龄" in text(page)
+
+
+def test_another_units_reviewer_gets_404_not_a_redirect(app, api, web):
+    instance_id = submit_selection(api)
+    task = api.task_of(instance_id, "unit_reviewer")
+    other = web("unit_reviewer2")
+    assert "张明" not in text(other.get("/"))
+    for path in (f"/tasks/{task['id']}", f"/cases/{instance_id}", f"/cases/{instance_id}/print",
+                 f"/cases/{instance_id}/withdraw"):
+        response = other.get(path)
+        assert response.status_code == 404, path
+        assert "张明" not in text(response)
+    assert other.post(f"/tasks/{task['id']}/claim").status_code == 404
+    visitor = Browser(app).get(f"/cases/{instance_id}")
+    assert visitor.status_code == 401 and 'name="password"' in text(visitor)
+
+
+def test_review_return_needs_a_comment(api, web):
+    instance_id = submit_selection(api)
+    task = api.task_of(instance_id, "unit_reviewer")
+    reviewer = web("unit_reviewer")
+    page = reviewer.get(f"/tasks/{task['id']}")
+    assert "专业技术人才" in text(page) and 'value="return"' in text(page)
+    refused = reviewer.post(f"/tasks/{task['id']}", {"decision": "return", "comment": " "})
+    assert refused.status_code == 422 and "此项为必填项" in text(refused)
+    assert reviewer.post(f"/tasks/{task['id']}", {"decision": "return", "comment": "请补充证明"}
+                         ).status_code == 302
+    case = api.instance(instance_id, "applicant")
+    assert case["history"][-1]["decision"] == "return"
+    done = text(reviewer.get("/done"))
+    assert "张明" in done and "退回修改" in done
+
+
+def test_my_applications_link_each_case_and_withdraw_asks_first(api, web):
+    instance_id = submit_selection(api)
+    applicant = web("applicant")
+    page = text(applicant.get("/my"))
+    assert re.search(rf'<a class="applicant" href="/cases/{instance_id}">张明</a>', page)
+    case = text(applicant.get(f"/cases/{instance_id}"))
+    assert "bpmn-navigated-viewer.production.min.js" in case and "单位初审" in case
+    assert 'id="diagram-xml"' in case and "submit_application" in case
+    confirm = applicant.get(f"/cases/{instance_id}/withdraw")
+    assert confirm.status_code == 200 and "确认撤回" in text(confirm)
+    assert api.instance(instance_id, "applicant")["status"] == "running"
+    applicant.post(f"/cases/{instance_id}/withdraw", {"comment": "不再申请"})
+    assert api.instance(instance_id, "applicant")["status"] == "cancelled"
+    assert "已撤回" in text(applicant.get("/my"))
+
+
+def test_attachment_upload_and_download(api, web):
+    instance_id = submit_selection(api)
+    applicant = web("applicant")
+    applicant.get(f"/cases/{instance_id}")
+    pdf = b"%PDF-1.4 certificate"
+    applicant.post(f"/cases/{instance_id}/attachments",
+                   {"file": (io.BytesIO(pdf), "证书.pdf")}, content_type="multipart/form-data")
+    page = text(web("unit_reviewer").get(f"/cases/{instance_id}"))
+    link = re.search(r'href="(/attachments/\d+)">证书.pdf', page)
+    assert link and web("unit_reviewer").get(link.group(1)).data == pdf
+    assert web("unit_reviewer2").get(link.group(1)).status_code == 404
+
+
+def test_talent_database_page_and_excel_export(api, web):
+    from flows import register_talent
+    register_talent(api)
+    assert web("applicant").get("/talents").status_code == 403
+    hr = web("hr_reviewer")
+    assert "张明" in text(hr.get("/talents?category=professional_technical"))
+    assert "张明" not in text(hr.get("/talents?category=skilled"))
+    export = hr.get("/talents.xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    assert sheet["A1"].value == "姓名" and sheet["A2"].value == "张明"
+    assert sheet["C2"].value == "专业技术人才"
+
+
+def test_start_pages(platform, web):
+    applicant = web("applicant")
+    assert "开始填写登记表" in text(applicant.get("/start/selection"))
+    reward = text(applicant.get("/start/reward"))
+    assert "高一级职称奖励" in reward and "5000" in reward and "60%" in reward
+    with platform.transaction() as session:
+        for campaign in session.scalars(select(Campaign)):
+            campaign.closed = True
+    closed = text(applicant.get("/start/selection"))
+    assert "开始填写登记表" not in closed and "下一轮将于" in closed
+
+
+def test_notification_bell_counts_unread(platform, web):
+    with platform.transaction() as session:
+        user = session.scalars(select(User).where(User.username == "applicant")).one()
+        note = notifications.notify(session, user, "reminder", "您有一项待办即将到期")
+        session.flush()
+        note_id = note.id
+    applicant = web("applicant")
+    assert "data-unread>1<" in text(applicant.get("/"))
+    assert "您有一项待办即将到期" in text(applicant.get("/notifications"))
+    applicant.post(f"/notifications/{note_id}/read")
+    assert "data-unread" not in text(applicant.get("/"))
