@@ -6,8 +6,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import settings
 from .errors import Conflict, Invalid
 from .models import Campaign, Instance, SelectionEntry, User
+from .settings import month_day
 
 
 def campaign_status(campaign: Campaign, today: date) -> str:
@@ -35,24 +37,28 @@ def open_campaign(session: Session, today: date) -> Campaign | None:
         Campaign.closes_on >= today).order_by(Campaign.opens_on.desc()).limit(1)).first()
 
 
-def next_opening(session: Session, today: date, first_round_year: int) -> date:
-    """When the next round opens: a scheduled one, or March 1 of the next due year."""
+def next_opening(session: Session, today: date, first_round_year: int,
+                 opening_md: str = "03-01") -> date:
+    """When the next round opens: a scheduled one, or the opening date of the next due year."""
     scheduled = session.scalar(select(Campaign.opens_on).where(
         Campaign.kind == "selection", Campaign.opens_on > today).order_by(Campaign.opens_on).limit(1))
     if scheduled:
         return scheduled
-    year = today.year if today < date(today.year, 3, 1) else today.year + 1
-    year = max(year, first_round_year)
+    year = max(today.year, first_round_year)
     if (year - first_round_year) % 2:
         year += 1
-    return date(year, 3, 1)
+    opening = month_day(opening_md, year)
+    if opening <= today:  # this due year's date has passed: the round after next
+        opening = month_day(opening_md, year + 2)
+    return opening
 
 
 def check_can_start_selection(platform, session: Session, user: User) -> Campaign:
     today = platform.today()
     campaign = open_campaign(session, today)
     if campaign is None:
-        nxt = next_opening(session, today, platform.config["FIRST_ROUND_YEAR"])
+        values = settings.load(session, platform.config)
+        nxt = next_opening(session, today, int(values["first_round_year"]), values["round_opening"])
         raise Conflict(f"当前没有开放的选拔轮次，下一轮将于 {nxt.isoformat()} 开放 / no selection round "
                        f"is open; the next opens on {nxt.isoformat()}",
                        {"next_opens_on": [nxt.isoformat()]})

@@ -15,3 +15,15 @@ def list_talents(session: Session, user: User) -> list[tuple[Talent, str]]:
     rows = session.execute(select(Talent, User.username).join(User, User.id == Talent.user_id)
                            .order_by(Talent.registered_on.desc(), Talent.id.desc()))
     return [(talent, username) for talent, username in rows]
+
+
+def evaluations_by_user(session: Session, user_ids) -> dict[int, list]:
+    """Annual evaluation results (Art. 18) per talent, newest year first."""
+    from .models_jobs import TalentEvaluation
+    found: dict[int, list] = {}
+    if not user_ids:
+        return found
+    for row in session.scalars(select(TalentEvaluation).where(
+            TalentEvaluation.user_id.in_(set(user_ids))).order_by(TalentEvaluation.year.desc())):
+        found.setdefault(row.user_id, []).append(row)
+    return found

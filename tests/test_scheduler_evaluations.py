@@ -1,6 +1,7 @@
 """`annual_evaluation` (Art. 18) across years, and the evaluation flow itself."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from scheduler_helpers import add_reward, run, user_id
@@ -69,3 +70,24 @@ def test_the_talent_assesses_then_the_unit_grades_and_the_grade_is_on_record(api
                                                                        instance_id)
         assert session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance_id, HumanTask.status == "ready")).first() is None
+
+
+def test_the_grade_shows_in_the_talent_database(api, seeded):
+    """Art. 18 results are visible where HR looks: GET /api/talents and the 信息库 page."""
+    from flows import register_talent
+    platform = seeded
+    register_talent(api)
+    add_reward(platform, "applicant", date(2026, 6, 1), 3)
+    instance_id = run(platform, annual_evaluation, date(2026, 12, 1))["started"][0]
+    task = api.task_of(instance_id, "applicant", "self_assessment")
+    api.complete(task["id"], {"ability": "能力", "performance": "绩效", "research_plan": "计划"},
+                 "applicant")
+    task = api.task_of(instance_id, "unit_reviewer", "unit_assessment")
+    api.complete(task["id"], {"grade": "competent", "comment": "称职"}, "unit_reviewer")
+    [talent] = api.get("/api/talents", "hr_reviewer").get_json()
+    assert [(e["year"], e["grade"]) for e in talent["evaluations"]] == [(2026, "competent")]
+    web = api.app.test_client()
+    page = web.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    web.post("/login", data={"username": "hr_reviewer", "password": "demo", "csrf_token": token})
+    assert "2026：称职" in web.get("/talents").get_data(as_text=True)

@@ -753,3 +753,14 @@ def test_inbox_rows_carry_due_dates(api):
             api.review(instance_id, user, name)
     # a returned applicant form gets a fresh applicant due date
     _check_due(api.task_of(instance_id, "applicant", "submit_application"), 20)
+
+
+def test_next_opening_date_follows_the_admins_round_settings(api, platform, monkeypatch):
+    """The 409 names the opening date an admin set (settings), not a built-in March 1."""
+    from service import settings as settings_store
+    with platform.transaction() as session:
+        settings_store.put(session, "round_opening", "04-15")
+    monkeypatch.setattr(platform, "today", lambda: date(2027, 6, 1))
+    r = api.start("talent_selection", "applicant")
+    assert r.status_code == 409
+    assert "2028-04-15" in r.get_json()["message"]

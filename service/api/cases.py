@@ -109,10 +109,13 @@ def list_campaigns():
 @blp.response(200, TalentOut(many=True))
 def list_talents():
     rows = talents.list_talents(db(), current_user())
+    evaluations = talents.evaluations_by_user(db(), [t.user_id for t, _ in rows])
     return [{"id": t.id, "username": username, "name": t.name, "unit_id": t.unit_id,
              "talent_category": t.talent_category, "campaign_id": t.campaign_id,
              "registered_on": t.registered_on, "period_ends_on": t.period_ends_on,
-             "status": t.status} for t, username in rows]
+             "status": t.status,
+             "evaluations": [{"year": e.year, "grade": e.grade, "comment": e.comment}
+                             for e in evaluations.get(t.user_id, [])]} for t, username in rows]
 
 
 @blp.get("/notifications")

@@ -135,6 +135,7 @@ class TalentOut(Schema):
     registered_on = fields.Date()
     period_ends_on = fields.Date()
     status = fields.String()
+    evaluations = fields.List(fields.Dict())  # annual evaluation results, newest first
 
 
 class NotificationOut(Schema):

@@ -53,9 +53,11 @@ def _lookups():
 def talents_page():
     rows, filters = _filtered_talents()
     units, rounds = _lookups()
+    grades = platform().forms.get("unit_assessment")["properties"]["grade"].get("x-enum-labels", {})
     return render_template("web/talents.html", rows=rows, filters=filters, units=units,
                            rounds=rounds, categories=_category_labels(),
-                           statuses=STATUS_LABELS)
+                           statuses=STATUS_LABELS, grades=grades,
+                           evaluations=talents.evaluations_by_user(db(), [t.user_id for t, _ in rows]))
 
 
 @bp.get("/talents.xlsx")
