@@ -184,6 +184,9 @@ def timer_events(platform, session: Session, as_of: date, batch: int = 1000) -> 
                 summary["failed"] += 1
             else:  # not due after all under the row lock (another process fired it)
                 summary["not_due"] += 1
+            # Commit case by case: each fired case holds its row lock until commit, and an
+            # official approving that case meanwhile should wait milliseconds, not the batch.
+            session.commit()
         if len(due) < batch or not progressed:
             return summary
 
