@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -29,12 +27,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from service import demo  # noqa: E402
 from service.app import create_app  # noqa: E402
-from service.config import load_config  # noqa: E402
 from service.models import HistoryEvent, HumanTask, Instance, Unit, User, UserRole  # noqa: E402
 from service.platform import Platform  # noqa: E402
-from service.schema import upgrade  # noqa: E402
+from fresh_db import fresh_platform  # noqa: E402
 from service.security import hash_password  # noqa: E402
 
 
@@ -201,14 +197,8 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="talentflow-bench-")
-    url = args.database_url or f"sqlite:///{tmp}/bench.db"
-    platform = Platform(load_config({"DATABASE_URL": url, "SECRET_KEY": "bench",
-                                     "UPLOAD_DIR": os.path.join(tmp, "uploads")}))
-    print(f"database: {platform.engine.url.render_as_string(hide_password=True)}")
-    upgrade(platform)
-    with platform.transaction() as session:
-        demo.seed(session, platform.today())
+    platform = fresh_platform(args.database_url, "talentflow-bench-")
+    with platform.sessions() as session:
         unit_id = session.scalar(select(User.unit_id).where(User.username == "unit_reviewer"))
     bench = Bench(platform)
     rounds = args.rounds

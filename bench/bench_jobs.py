@@ -15,9 +15,7 @@ Usage: python bench/bench_jobs.py [--database-url URL] [--tasks 10000] [--timers
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -29,12 +27,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from scheduler.jobs import task_reminders, timer_events  # noqa: E402
-from service import demo  # noqa: E402
 from service.app import create_app  # noqa: E402
-from service.config import load_config  # noqa: E402
 from service.models import HumanTask, Instance, Notification, Unit  # noqa: E402
-from service.platform import Platform  # noqa: E402
-from service.schema import upgrade  # noqa: E402
+from fresh_db import fresh_platform  # noqa: E402
 
 
 def walk_to_leadership(platform) -> int:
@@ -92,14 +87,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--timers", type=int, default=1_000)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="talentflow-bench-jobs-")
-    url = args.database_url or f"sqlite:///{tmp}/bench.db"
-    platform = Platform(load_config({"DATABASE_URL": url, "SECRET_KEY": "bench",
-                                     "UPLOAD_DIR": os.path.join(tmp, "uploads")}))
-    print(f"database: {platform.engine.url.render_as_string(hide_password=True)}")
-    upgrade(platform)
-    with platform.transaction() as session:
-        demo.seed(session, platform.today())
+    platform = fresh_platform(args.database_url, "talentflow-bench-jobs-")
     template_id = walk_to_leadership(platform)
     today = platform.today()
     with platform.transaction() as session:

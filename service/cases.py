@@ -21,11 +21,18 @@ from .selection import check_can_start_selection
 REVIEW_FORM = "review"
 
 
-def _service_handler(platform, session: Session, instance: Instance, starter: User):
-    ctx = ServiceContext(session=session, instance=instance, starter=starter,
-                         today=platform.today(), settings=platform.config, now=platform.now())
+def _service_handler(platform, session: Session, instance: Instance, starter: User | None):
+    """Service-task calls for one action; the starter is loaded only if a service task runs
+    (most review steps run none, and every query costs a round trip on PostgreSQL)."""
+    ctx = None
 
     def handle(_task_data, name, params):
+        nonlocal ctx
+        if ctx is None:
+            ctx = ServiceContext(session=session, instance=instance,
+                                 starter=starter or session.get(User, instance.starter_id),
+                                 today=platform.today(), settings=platform.config,
+                                 now=platform.now())
         return OPERATIONS[name](ctx, _task_data, params)
     return handle
 
@@ -100,8 +107,7 @@ def lock_instance(session: Session, instance_id: int) -> Instance:
 
 
 def _load(platform, session, instance: Instance) -> LiveWorkflow:
-    definition = session.get(processes.ProcessDefinition, instance.definition_id)
-    compiled = platform.definitions.compiled(session, definition)
+    compiled = platform.definitions.compiled_by_id(session, instance.definition_id)
     return platform.runtime.load(instance.id, instance.lock_version, instance.state, compiled)
 
 
@@ -151,9 +157,8 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
         raise Invalid("数据必须是 JSON 对象 / data must be an object", {"data": ["必须是 JSON 对象"]})
     payload = {task.name: cleaned} if task.form == REVIEW_FORM else cleaned
     live = _load(platform, session, instance)
-    starter = session.get(User, instance.starter_id)
     try:
-        _run(platform, session, instance, starter,
+        _run(platform, session, instance, None,
              lambda handler: live.complete(task.spiff_task_id, payload, handler))
     except TaskNotReady:
         raise Conflict("任务已办结 / the task is no longer open")
@@ -195,8 +200,7 @@ def fire_timers(platform, session: Session, instance_id: int) -> bool:
     if instance.status != "running" or instance.next_timer_at is None or instance.next_timer_at > now:
         return False
     live = _load(platform, session, instance)
-    starter = session.get(User, instance.starter_id)
-    _run(platform, session, instance, starter, live.fire_timers)
+    _run(platform, session, instance, None, live.fire_timers)
     _save(platform, session, instance, live)
     return True
 
@@ -213,12 +217,14 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
     instance.data = _json_safe(data)
     instance.next_timer_at = live.next_timer_at()
     instance.updated_at = platform.now()
+    # Set before reindex's queries autoflush, so the row is written (and its version bumped)
+    # in one UPDATE.
+    instance.state = platform.runtime.dump(live)
     reindex(platform, session, instance, live)
     if status in ("cancelled",) or instance.outcome == "rejected":
         for entry in session.scalars(select(SelectionEntry).where(
                 SelectionEntry.instance_id == instance.id)):
             session.delete(entry)
-    instance.state = platform.runtime.dump(live)
     session.flush()  # the version check happens here: a stale instance raises before commit
     version = instance.lock_version
     event.listen(session, "after_commit",

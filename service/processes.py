@@ -21,6 +21,12 @@ class DefinitionCache:
         self._compiled: dict[int, engine.CompiledProcess] = {}
         self._lock = threading.Lock()
 
+    def compiled_by_id(self, session: Session, definition_id: int) -> engine.CompiledProcess:
+        """The spec of a version, without reading its XML row when it is already compiled."""
+        hit = self._compiled.get(definition_id)
+        return hit if hit is not None else self.compiled(session, session.get(ProcessDefinition,
+                                                                             definition_id))
+
     def compiled(self, session: Session, definition: ProcessDefinition) -> engine.CompiledProcess:
         hit = self._compiled.get(definition.id)
         if hit is not None:
