@@ -35,14 +35,8 @@ from fresh_db import fresh_platform  # noqa: E402
 def walk_to_leadership(platform) -> int:
     """One real selection case up to the leadership approval (its timer starts there)."""
     from conftest import ApiClient
-    from flows import QUALIFICATION, submit_selection
-    api = ApiClient(create_app(platform=platform))
-    instance_id = submit_selection(api)
-    api.review(instance_id, "unit_reviewer", "unit_review")
-    api.review(instance_id, "department_reviewer", "department_review")
-    for user, name in QUALIFICATION:
-        api.review(instance_id, user, name)
-    return instance_id
+    from flows import to_leadership
+    return to_leadership(ApiClient(create_app(platform=platform)))
 
 
 def copy_case(platform, template_id: int, count: int, units: list[int], due_at, timer_at,

@@ -21,15 +21,22 @@ def submit_selection(api, applicant="applicant", **overrides):
     return instance_id
 
 
-def register_talent(api, applicant="applicant", unit_reviewer="unit_reviewer",
-                    department_reviewer="department_reviewer", **overrides):
-    """Drive a selection case from application to registration in the talent database."""
+def to_leadership(api, applicant="applicant", unit_reviewer="unit_reviewer",
+                  department_reviewer="department_reviewer", **overrides):
+    """Drive a selection case up to the leadership approval (where its timer starts)."""
     instance_id = submit_selection(api, applicant, **overrides)
     api.review(instance_id, unit_reviewer, "unit_review")
     if department_reviewer:
         api.review(instance_id, department_reviewer, "department_review")
     for user, name in QUALIFICATION:
         api.review(instance_id, user, name)
+    return instance_id
+
+
+def register_talent(api, applicant="applicant", unit_reviewer="unit_reviewer",
+                    department_reviewer="department_reviewer", **overrides):
+    """Drive a selection case from application to registration in the talent database."""
+    instance_id = to_leadership(api, applicant, unit_reviewer, department_reviewer, **overrides)
     api.review(instance_id, "leadership", "leadership_approval")
     case = api.instance(instance_id, applicant)
     assert (case["status"], case["outcome"]) == ("completed", "registered"), case

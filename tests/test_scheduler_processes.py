@@ -14,7 +14,7 @@ from conftest import PG_URL, ApiClient, _config, _reset_postgres
 from scheduler_helpers import add_reward
 from sqlalchemy import func, select, text
 from test_scheduler_mail import smtp  # noqa: F401  (fixture)
-from test_scheduler_timers import to_leadership
+from flows import to_leadership
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler

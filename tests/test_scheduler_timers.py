@@ -3,20 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import QUALIFICATION, submit_selection
+from flows import QUALIFICATION, to_leadership
 from sqlalchemy import func, select
 
 from scheduler.jobs import timer_events
 from service.models import HistoryEvent, Instance, JobRun, Notification, User
-
-
-def to_leadership(api):
-    instance_id = submit_selection(api)
-    api.review(instance_id, "unit_reviewer", "unit_review")
-    api.review(instance_id, "department_reviewer", "department_review")
-    for user, name in QUALIFICATION:
-        api.review(instance_id, user, name)
-    return instance_id
 
 
 def run(platform, job, as_of):
