@@ -20,7 +20,9 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp -R node_modules/bpmn-js/dist/assets $(VENDOR)/assets
 	touch $@
 
+# The web UI's message catalogs: the .po files are committed, the .mo files built here (git-ignored).
 install: $(BIN)/.installed $(VENDOR)/.installed
+	$(BIN)/pybabel compile --statistics -d service/translations
 
 run: install
 	$(BIN)/talentflow seed-demo

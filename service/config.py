@@ -23,6 +23,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "TOKEN_MAX_AGE": int(env("TALENTFLOW_TOKEN_MAX_AGE", str(12 * 3600))),
         "MAX_JSON_BYTES": 1024 * 1024,
         "MAX_UPLOAD_BYTES": int(env("TALENTFLOW_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        # The web UI's locale (Flask-Babel catalog); zh_CN is the source text, see service/web/i18n.py.
+        "UI_LOCALE": env("TALENTFLOW_UI_LOCALE", "zh_CN"),
         "REVIEW_DUE_WORKDAYS": 10,
         "APPLICANT_DUE_WORKDAYS": 20,
     }

@@ -9,6 +9,7 @@ import secrets
 from functools import wraps
 
 from flask import Blueprint, render_template, request, session
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,7 +41,7 @@ def check_csrf():
     expected = session.get("csrf", "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return render_template("web/error.html", status=400,
-                               message="页面已过期或来源不明，请刷新页面后重试。"), 400
+                               message=gettext("页面已过期或来源不明，请刷新页面后重试。")), 400
     return None
 
 
@@ -95,7 +96,7 @@ def lost_race(_exc):
     """Someone else acted on the case at the same moment; nothing of this action was saved."""
     db().rollback()
     return render_template("web/error.html", status=409,
-                           message="案件已被他人同时办理，请刷新页面后重试。"), 409
+                           message=gettext("案件已被他人同时办理，请刷新页面后重试。")), 409
 
 
 def page_args() -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """What the task, case and print pages show about one case (summary, decisions, attachments)."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import Session
 
 from .. import attachments, cases
@@ -8,11 +9,15 @@ from ..api.common import platform
 from ..models import ROLE_LABELS, Campaign, Instance, Unit, User
 from . import formfields, queries
 
-STATUS_LABELS = {"running": "办理中", "completed": "已办结", "cancelled": "已撤回"}
-OUTCOME_LABELS = {"registered": "已入库", "rejected": "未通过", "paid": "已支付",
-                  "reimbursed": "已报销", "evaluated": "已评价"}
-DECISION_LABELS = {"approve": "同意", "return": "退回修改", "reject": "不同意",
-                   "submitted": "提交", "withdraw": "撤回"}
+# Lazy: these are built at import, translated when a page renders them.
+STATUS_LABELS = {"running": lazy_gettext("办理中"), "completed": lazy_gettext("已办结"),
+                 "cancelled": lazy_gettext("已撤回")}
+OUTCOME_LABELS = {"registered": lazy_gettext("已入库"), "rejected": lazy_gettext("未通过"),
+                  "paid": lazy_gettext("已支付"), "reimbursed": lazy_gettext("已报销"),
+                  "evaluated": lazy_gettext("已评价")}
+DECISION_LABELS = {"approve": lazy_gettext("同意"), "return": lazy_gettext("退回修改"),
+                   "reject": lazy_gettext("不同意"), "submitted": lazy_gettext("提交"),
+                   "withdraw": lazy_gettext("撤回")}
 
 
 def status_label(instance: Instance) -> str:
@@ -25,7 +30,7 @@ def holder_label(session: Session, task) -> str:
     if task.assignee_id:
         user = session.get(User, task.assignee_id)
         return user.display_name or user.username
-    return f"{ROLE_LABELS.get(task.role, task.role)}（待签收）"
+    return gettext("%(role)s（待签收）", role=ROLE_LABELS.get(task.role, task.role))
 
 
 def application(session: Session, instance: Instance) -> dict | None:
@@ -42,7 +47,7 @@ def case_facts(session: Session, instance: Instance) -> dict:
     history = cases.history(session, instance)
     names = queries.names_by_username(session, [h["by"] for h in history])
     for event in history:
-        event["by_name"] = names.get(event["by"], event["by"] or "系统")
+        event["by_name"] = names.get(event["by"], event["by"] or gettext("系统"))
         event["decision_label"] = DECISION_LABELS.get(event["decision"], event["decision"] or "")
     unit = session.get(Unit, instance.unit_id) if instance.unit_id else None
     campaign = session.get(Campaign, instance.campaign_id) if instance.campaign_id else None

@@ -5,6 +5,8 @@ The schema stays the only description of a form: labels are its `title`s, option
 integer) are passed on unchanged so the shared validator reports them next to the field."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from ..forms import enum_label
 
 TEXTAREA_MIN_LENGTH = 500  # longer strings get a textarea
@@ -97,7 +99,9 @@ def display_value(schema: dict, field: dict, value) -> str:
     if value is None or value == "":
         return ""
     if field["kind"] == "boolean" or isinstance(value, bool):
-        return "是" if value is True else ("否" if value is False else str(value))
+        if value is True:
+            return gettext("是")
+        return gettext("否") if value is False else str(value)
     if field["options"]:
         return enum_label(schema, field["key"], value)
     return str(value)

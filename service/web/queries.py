@@ -3,6 +3,7 @@
 The inbox starts from service/inbox.py's query, so role and scope rules are applied once."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -10,7 +11,7 @@ from .. import inbox as inbox_service
 from .. import processes
 from ..models import HumanTask, Instance, ProcessDefinition, Unit, User
 
-TABS = {"all": "全部", "mine": "我的待办", "queue": "待签收"}
+TABS = {"all": lazy_gettext("全部"), "mine": lazy_gettext("我的待办"), "queue": lazy_gettext("待签收")}
 
 
 def _tab_clause(user: User, tab: str):

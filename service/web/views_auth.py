@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from ..api.common import db
 from ..directory import find_user
@@ -36,7 +37,7 @@ def login():
     user = find_user(db(), username)
     if not password_matches(user.password_hash if user else None, password) or not user.active:
         return render_template("web/login.html", next=request.form.get("next", ""),
-                               error="用户名或密码错误", username=username), 401
+                               error=gettext("用户名或密码错误"), username=username), 401
     session.clear()  # a fresh session (and CSRF token) on login: no session fixation
     session["user_id"] = user.id
     return redirect(_safe_next(request.form.get("next")))

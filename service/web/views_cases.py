@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import cases, selection
 from ..api.common import commit, current_user, db, platform
@@ -49,7 +50,7 @@ def withdraw(instance_id):
     comment = request.form.get("comment", "").strip()[:2000] or None
     cases.withdraw(platform(), db(), user, instance_id, comment)
     commit()
-    flash(f"已撤回申请（{instance.applicant_name}）")
+    flash(gettext("已撤回申请（%(name)s）", name=instance.applicant_name))
     return redirect(url_for("web.case_page", instance_id=instance_id))
 
 

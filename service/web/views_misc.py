@@ -5,6 +5,7 @@ import io
 from datetime import date
 
 from flask import redirect, render_template, request, send_file, url_for
+from flask_babel import gettext, lazy_gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
@@ -14,8 +15,10 @@ from ..api.common import commit, current_user, db, platform
 from ..models import Campaign, Unit
 from .base import bp, login_required
 
-STATUS_LABELS = {"active": "培养期内", "ended": "已期满"}
-COLUMNS = ["姓名", "用户名", "人才类别", "所在单位", "选拔轮次", "入库日期", "培养期至", "状态"]
+STATUS_LABELS = {"active": lazy_gettext("培养期内"), "ended": lazy_gettext("已期满")}
+COLUMNS = [lazy_gettext("姓名"), lazy_gettext("用户名"), lazy_gettext("人才类别"),
+           lazy_gettext("所在单位"), lazy_gettext("选拔轮次"), lazy_gettext("入库日期"),
+           lazy_gettext("培养期至"), lazy_gettext("状态")]
 
 
 def _category_labels() -> dict:
@@ -43,7 +46,8 @@ def _filtered_talents():
 
 def _lookups():
     units = {u.id: u.name for u in db().scalars(select(Unit).order_by(Unit.name))}
-    rounds = {c.id: f"{c.opens_on.year} 年度（{c.opens_on.isoformat()} 至 {c.closes_on.isoformat()}）"
+    rounds = {c.id: gettext("%(year)s 年度（%(opens)s 至 %(closes)s）", year=c.opens_on.year,
+                             opens=c.opens_on.isoformat(), closes=c.closes_on.isoformat())
               for c in db().scalars(select(Campaign).order_by(Campaign.opens_on.desc()))}
     return units, rounds
 
@@ -68,21 +72,23 @@ def talents_export():
     categories = _category_labels()
     book = Workbook()
     sheet = book.active
-    sheet.title = "人才信息库"
-    sheet.append(COLUMNS)
+    # openpyxl takes plain str only, not lazy strings
+    sheet.title = gettext("人才信息库")
+    sheet.append([str(c) for c in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for talent, username in rows:
         sheet.append([talent.name, username, categories.get(talent.talent_category, talent.talent_category),
                       units.get(talent.unit_id, ""), rounds.get(talent.campaign_id, ""),
                       talent.registered_on, talent.period_ends_on,
-                      STATUS_LABELS.get(talent.status, talent.status)])
+                      str(STATUS_LABELS.get(talent.status, talent.status))])
     for column, width in zip("ABCDEFGH", (12, 14, 16, 28, 36, 12, 12, 10)):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"人才信息库-{date.today()}.xlsx",
+    return send_file(buffer, as_attachment=True,
+                     download_name=gettext("人才信息库") + f"-{date.today()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

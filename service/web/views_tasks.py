@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 
 from .. import access, attachments, cases, inbox
 from ..api.common import commit, current_user, db, platform
@@ -90,7 +91,7 @@ def submit_task(task_id):
         task = cases.get_task_for(db(), user, task_id)
         return _render_task(task, values=data, errors=exc.errors, message=chinese(exc.message),
                             status=422)
-    flash(f"已提交：{done_task.title}（{done_task.applicant_name}）")
+    flash(gettext("已提交：%(step)s（%(name)s）", step=done_task.title, name=done_task.applicant_name))
     if done_task.role is None:
         return redirect(url_for("web.case_page", instance_id=done_task.instance_id))
     return redirect(url_for("web.index"))
@@ -101,7 +102,7 @@ def submit_task(task_id):
 def claim_task(task_id):
     task = cases.claim(platform(), db(), current_user(), task_id)
     commit()
-    flash(f"已签收：{task.title}（{task.applicant_name}）")
+    flash(gettext("已签收：%(step)s（%(name)s）", step=task.title, name=task.applicant_name))
     return redirect(request.form.get("back") == "task"
                     and url_for("web.task_page", task_id=task_id) or url_for("web.index"))
 
@@ -111,7 +112,7 @@ def claim_task(task_id):
 def release_task(task_id):
     task = cases.release(platform(), db(), current_user(), task_id)
     commit()
-    flash(f"已退回队列：{task.title}（{task.applicant_name}）")
+    flash(gettext("已退回队列：%(step)s（%(name)s）", step=task.title, name=task.applicant_name))
     return redirect(url_for("web.index"))
 
 
@@ -125,17 +126,17 @@ def upload(instance_id):
         url_for("web.case_page", instance_id=instance_id)
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
-        flash("请选择要上传的文件", "error")
+        flash(gettext("请选择要上传的文件"), "error")
         return redirect(back)
     cfg = platform().config
     try:
         attachment = attachments.save(db(), user, instance, upload_file, cfg["UPLOAD_DIR"],
                                       cfg["MAX_UPLOAD_BYTES"], task_id)
         commit()
-        flash(f"已上传：{attachment.filename}")
+        flash(gettext("已上传：%(file)s", file=attachment.filename))
     except Invalid as exc:
         db().rollback()
-        flash("；".join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
+        flash(gettext("；").join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
     return redirect(back)
 
 
