@@ -90,7 +90,9 @@ class ProcessDefinition(Base):
     process_id: Mapped[str] = mapped_column(String(200), index=True)
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200), default="")
-    xml: Mapped[str] = mapped_column(Text)
+    # Deferred: starting a case needs the version's id, not its (tens of KB of) XML; the spec
+    # is compiled once per process and cached.
+    xml: Mapped[str] = mapped_column(Text, deferred=True)
     # For a BPMN version: {"decision_id": definition row id} of the DMN it was built with,
     # so a running instance keeps the tables it started with.
     dmn_refs: Mapped[dict] = mapped_column(JSON, default=dict)

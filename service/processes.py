@@ -78,8 +78,8 @@ def _next_version(session: Session, process_id: str, kind: str) -> int:
     return (current or 0) + 1
 
 
-def deploy(session: Session, xml: bytes | str, forms, user_id: int | None = None,
-           cache: DefinitionCache | None = None) -> list[ProcessDefinition]:
+def deploy(session: Session, xml: bytes | str, forms,
+           user_id: int | None = None) -> list[ProcessDefinition]:
     """Deploy one BPMN or DMN document as a new version; returns the rows created.
 
     A DMN document also redeploys, as new versions, the latest version of every process that

@@ -12,10 +12,6 @@ from .models import Campaign, Instance, SelectionEntry, User
 from .settings import month_day
 
 
-def campaign_status(campaign: Campaign, today: date) -> str:
-    return campaign.status_on(today)
-
-
 def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.opens_on)))
 

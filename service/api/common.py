@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import Invalid, ServiceError, Unauthorized
+from ..errors import ServiceError, Unauthorized
 from ..models import User
 from ..security import TokenSigner
 
@@ -160,7 +160,3 @@ def check_json_body():
     if bad:
         return error_response(422, "数据包含非法或过长的文本 / invalid text", bad)
     return None
-
-
-def invalid(field: str, message: str) -> Invalid:
-    return Invalid(message, {field: [message]})

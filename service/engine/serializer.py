@@ -9,6 +9,7 @@ across a serializer format change needs a migration run that re-attaches specs.
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -26,17 +27,12 @@ class _SpecApartConverter(BpmnWorkflowConverter):
     def from_dict(self, dct):
         workflow = self.target_class(dct.pop("_spec"), dct.pop("_subprocess_specs"),
                                      deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-def _uuid(value):
-    from uuid import UUID
-    return UUID(value)
 
 
 class StateSerializer:
