@@ -1,28 +1,17 @@
 # The two commands of the README: `make run` (service with demo data) and `make test`.
+# Neither needs Node.js: the browser assets the pages load are committed (see `make vendor`).
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-$(BIN)/.installed: pyproject.toml
+# setup.py compiles the message catalogs during the install; a changed .po file reinstalls.
+$(BIN)/.installed: pyproject.toml setup.py $(wildcard service/translations/*/LC_MESSAGES/*.po)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The bpmn-js viewer for the case page, pinned in package-lock.json and served by the app
-# itself (no CDN): npm ci, then copy the prebuilt bundle into a git-ignored static folder.
-VENDOR = service/static/vendor/bpmn-js
-$(VENDOR)/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the bpmn-js diagram viewer"; exit 1; }
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
-	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/
-	cp -R node_modules/bpmn-js/dist/assets $(VENDOR)/assets
-	touch $@
-
-# The web UI's message catalogs: the .po files are committed, the .mo files built here (git-ignored).
-install: $(BIN)/.installed $(VENDOR)/.installed
-	$(BIN)/pybabel compile --statistics -d service/translations
+install: $(BIN)/.installed
 
 run: install
 	$(BIN)/talentflow seed-demo
@@ -31,8 +20,31 @@ run: install
 test: install
 	$(BIN)/pytest -q
 
+# The installed package from outside: build the wheel, install it into a fresh venv without
+# Node.js on the PATH, and drive one selection case through a real server (CI runs this).
+smoke-wheel:
+	bash .ci/wheel-smoke
+
 bench: install
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_jobs.py
 
-.PHONY: install run test bench
+# Refresh the committed browser assets from the versions pinned in package.json /
+# package-lock.json (needs Node.js/npm; commit the result). Only what the pages load is kept.
+VENDOR = service/static/vendor
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR)/bpmn-js && mkdir -p $(VENDOR)/bpmn-js/assets
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp node_modules/bpmn-js/dist/assets/diagram-js.css node_modules/bpmn-js/dist/assets/bpmn-js.css \
+	   $(VENDOR)/bpmn-js/assets/
+	cp node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js/LICENSE
+	node -p '"bpmn-js " + require("./node_modules/bpmn-js/package.json").version' > $(VENDOR)/bpmn-js/VERSION
+
+# After changing UI text: re-extract the catalog template and merge it into each locale.
+catalogs: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --project=TalentFlow \
+	    -o service/translations/messages.pot .
+	$(BIN)/pybabel update -i service/translations/messages.pot -d service/translations
+
+.PHONY: install run test smoke-wheel bench vendor catalogs

@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from service.app import create_app  # noqa: E402
-from service.models import HistoryEvent, HumanTask, Instance, Unit, User, UserRole  # noqa: E402
-from service.platform import Platform  # noqa: E402
+from talentflow.app import create_app  # noqa: E402
+from talentflow.models import HistoryEvent, HumanTask, Instance, Unit, User, UserRole  # noqa: E402
+from talentflow.platform import Platform  # noqa: E402
 from fresh_db import fresh_platform  # noqa: E402
-from service.security import hash_password  # noqa: E402
+from talentflow.core.security import hash_password  # noqa: E402
 
 
 def stats(samples_ms: list[float]) -> str:

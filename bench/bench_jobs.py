@@ -26,9 +26,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from scheduler.jobs import task_reminders, timer_events  # noqa: E402
-from service.app import create_app  # noqa: E402
-from service.models import HumanTask, Instance, Notification, Unit  # noqa: E402
+from talentflow.core.reminders import task_reminders  # noqa: E402
+from talentflow.core.timers import timer_events
+from talentflow.app import create_app  # noqa: E402
+from talentflow.models import HumanTask, Instance, Notification, Unit  # noqa: E402
 from fresh_db import fresh_platform  # noqa: E402
 
 
@@ -90,7 +91,7 @@ def main() -> None:
         units = session.execute(insert(Unit).returning(Unit.id), [
             {"name": f"基准测试单位{i}", "type": "public_institution", "department_id": None}
             for i in range(200)]).scalars().all()
-        from service.directory import create_user
+        from talentflow.core.directory import create_user
         for i, unit_id in enumerate(units):
             create_user(session, f"bench_reviewer{i}", "demo", ["unit_reviewer"],
                         display_name=f"单位审核员{i}", unit_id=unit_id, email=f"r{i}@bench.test")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 
-from service import demo
-from service.config import load_config
-from service.platform import Platform
-from service.schema import upgrade
+from talentflow import demo
+from talentflow.config import load_config
+from talentflow.platform import Platform
+from talentflow.schema import upgrade
 
 
 def fresh_platform(database_url: str | None, prefix: str) -> Platform:

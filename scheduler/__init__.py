@@ -1,5 +1,5 @@
-"""Scheduled jobs (rounds, annual evaluations, reminders, BPMN timers) and their runner.
+"""The scheduler: runs the jobs the features and the core register (core/registry.py), each a
+plain function of (platform, session, as_of), never the web layer.
 
-`scheduler.jobs` holds the jobs as plain functions of (platform, session, as_of);
-`scheduler.runner.run_job` runs one under its lock and records its outcome;
-`scheduler.runner.start_scheduler` fires them on their schedules with APScheduler."""
+`runner.run_job` runs one under its lock and records its outcome; `runner.start_scheduler`
+fires them on their schedules with APScheduler (jobs kept in the database)."""

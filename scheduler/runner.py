@@ -18,11 +18,10 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from service import mail
-from service import settings as settings_store
-
+from ..core import mail
+from ..core import settings as settings_store
+from ..core.registry import REGISTRY
 from . import status
-from .jobs import JOBS
 from .locks import JobLock
 
 log = logging.getLogger("scheduler")
@@ -38,7 +37,7 @@ def run_job(platform, job: str, as_of: date | None = None, wait_seconds: float =
 
     Returns the job's summary, or {"skipped": "locked"} when another process holds the lock
     and `wait_seconds` passed. Raises what the job raised (its work rolled back)."""
-    if job not in JOBS:
+    if job not in REGISTRY.jobs:
         raise KeyError(job)
     as_of = as_of or platform.today()
     lock = JobLock(platform, job)
@@ -49,7 +48,7 @@ def run_job(platform, job: str, as_of: date | None = None, wait_seconds: float =
     try:
         try:
             with platform.transaction() as session:
-                summary = JOBS[job](platform, session, as_of)
+                summary = REGISTRY.jobs[job].run(platform, session, as_of)
         except Exception as exc:
             status.record(platform, job, as_of, "error", error="".join(
                 traceback.format_exception_only(type(exc), exc)).strip(),
@@ -91,12 +90,12 @@ def sync_schedules(scheduler, platform) -> None:
     stored with the same schedule is left alone, keeping its next run time (catch-up)."""
     with platform.transaction() as session:
         values = settings_store.load(session, platform.config)
-    for job in JOBS:
+    for job in REGISTRY.jobs:
         trigger = CronTrigger.from_crontab(values[f"schedule.{job}"])
         existing = scheduler.get_job(job)
         if existing is None:
             try:
-                scheduler.add_job("scheduler.runner:fire", trigger, args=[job], id=job, name=job,
+                scheduler.add_job("talentflow.scheduler.runner:fire", trigger, args=[job], id=job, name=job,
                                   jobstore="default", **CATCH_UP)
             except ConflictingIdError:  # another process added it a moment ago
                 pass

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import inspect, text
 
-from service import settings as settings_store
-from service.models import JobStatus, localnow
+from ..core import settings as settings_store
+from ..core.models import JobStatus, localnow
+from ..core.registry import REGISTRY
 
 
 def record(platform, job: str, as_of: date, outcome: str, summary: dict | None = None,
@@ -28,7 +29,7 @@ def rows(platform) -> list[dict]:
     with platform.transaction() as session:
         values = settings_store.load(session, platform.config)
         out = []
-        for job in settings_store.JOB_NAMES:
+        for job in REGISTRY.jobs:
             cron = values[f"schedule.{job}"]
             status = session.get(JobStatus, job)
             next_run = stored_next.get(job)

@@ -1,8 +1,16 @@
-"""Application factory (the Flask tutorial's layout)."""
+"""Application factory (the Flask tutorial's layout): the platform, the two HTTP adapters —
+the JSON API under /api/ and the pages everywhere else — and the features' blueprints, which
+the adapters take from the registry."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 
+from . import api, web
+from .errors import ServiceError
+from .http.context import close_db
 from .platform import Platform
 
 
@@ -21,8 +29,17 @@ def create_app(config: dict | None = None, platform: Platform | None = None) -> 
     )
     app.json.ensure_ascii = False
     app.extensions["talentflow"] = platform
-
-    from . import api, web
     api.init_app(app)
     web.init_app(app)
+    # Errors are answered by the adapter the request belongs to: JSON under /api/, a Chinese
+    # page everywhere else (an unknown address never reaches a blueprint, so this is app-wide).
+    for exc in (HTTPException, ServiceError, StaleDataError, IntegrityError, OperationalError):
+        app.register_error_handler(exc, _handle_error)
+    app.teardown_appcontext(close_db)
     return app
+
+
+def _handle_error(exc):
+    if request.path.startswith(api.PREFIX) or request.path == api.PREFIX.rstrip("/"):
+        return api.handle_error(exc)
+    return web.handle_error(exc)

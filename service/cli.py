@@ -5,9 +5,10 @@ import json
 
 import click
 
-from .platform import Platform
+from .core.registry import REGISTRY
+from .platform import Platform  # importing it loads every feature, so REGISTRY.jobs is complete
 
-JOBS = ("biennial_selection", "annual_evaluation", "task_reminders", "timer_events")
+JOBS = tuple(REGISTRY.jobs)
 
 
 @click.group()
@@ -24,9 +25,12 @@ def _platform() -> Platform:
 @main.command("init-db")
 def init_db():
     """Create or upgrade the schema and deploy the shipped diagrams (idempotent)."""
-    from .schema import upgrade
+    from .schema import ShippedFilesMissing, upgrade
     platform = _platform()
-    upgrade(platform)
+    try:
+        upgrade(platform)
+    except ShippedFilesMissing as exc:
+        raise click.ClickException(str(exc))
     click.echo("数据库已就绪 / database is up to date")
 
 
@@ -34,9 +38,12 @@ def init_db():
 def seed_demo():
     """Demo departments, units, one user per role (password `demo`) and an open round."""
     from . import demo
-    from .schema import upgrade
+    from .schema import ShippedFilesMissing, upgrade
     platform = _platform()
-    upgrade(platform)
+    try:
+        upgrade(platform)
+    except ShippedFilesMissing as exc:
+        raise click.ClickException(str(exc))
     with platform.transaction() as session:
         created = demo.seed(session, platform.today())
     click.echo(f"演示数据已就绪 / demo data ready: {created}")
@@ -52,7 +59,7 @@ def seed_demo():
 @click.option("--email")
 def create_user(username, password, roles, unit_id, department_id, display_name, email):
     """Create a user with one or more roles."""
-    from .directory import create_user as create
+    from .core.directory import create_user as create
     from .errors import ServiceError
     platform = _platform()
     try:
@@ -79,7 +86,7 @@ def serve(host, port, threads, no_scheduler):
     app = create_app(platform=platform)
     scheduler = None
     if not no_scheduler:
-        from scheduler.runner import start_scheduler
+        from talentflow.scheduler.runner import start_scheduler
         scheduler = start_scheduler(platform)
     click.echo(f"TalentFlow 运行于 http://{host}:{port}/")
     try:
@@ -92,7 +99,7 @@ def serve(host, port, threads, no_scheduler):
 @main.command()
 def scheduler():
     """Run the scheduler alone (next to web workers started with --no-scheduler)."""
-    from scheduler.runner import run_forever
+    from talentflow.scheduler.runner import run_forever
     _logging()
     click.echo("定时任务已启动 / scheduler running (Ctrl+C to stop)")
     run_forever(_platform())
@@ -112,7 +119,7 @@ def jobs():
 @jobs.command("list")
 def jobs_list():
     """Each job with its schedule, last run and outcome, and next run."""
-    from scheduler import status
+    from talentflow.scheduler import status
 
     def fmt(value):
         return value.isoformat(sep=" ", timespec="minutes") if value else "—"
@@ -135,7 +142,7 @@ def jobs_list():
               help="seconds to wait while another process runs the same job")
 def jobs_run(job, as_of, wait):
     """Run one job now, in this process (email included); exit 0 on success."""
-    from scheduler.runner import run_job
+    from talentflow.scheduler.runner import run_job
     _logging()
     summary = run_job(_platform(), job, as_of.date() if as_of else None, wait_seconds=wait)
     if summary.get("skipped") == "locked":
@@ -159,12 +166,12 @@ def settings():
 
 @settings.command("list")
 def settings_list():
-    from . import settings as store
+    from .core import settings as store
     platform = _platform()
     with platform.transaction() as session:
         values = store.load(session, platform.config)
-    for key, (_, description) in store.SPECS.items():
-        click.echo(f"{key} = {json.dumps(values[key], ensure_ascii=False)}\n    {description}")
+    for key, spec in store.specs().items():
+        click.echo(f"{key} = {json.dumps(values[key], ensure_ascii=False)}\n    {spec.description}")
 
 
 @settings.command("set")
@@ -176,7 +183,7 @@ def settings_set(key, value):
 
 
 def _set_setting(key, value):
-    from . import settings as store
+    from .core import settings as store
     from .errors import ServiceError
     platform = _platform()
     try:

@@ -1,10 +1,15 @@
 """Settings from the environment (names fixed by the public contract)."""
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+
+def shipped_dir(package: str) -> Path:
+    """A folder of shipped data (`talentflow.workflows`, `talentflow.forms`): the checkout's
+    top-level folder in a development install, inside the installed package from a wheel."""
+    return Path(importlib.import_module(package).__file__).resolve().parent
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -18,15 +23,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_FROM": env("TALENTFLOW_MAIL_FROM", "talentflow@localhost"),
         "UPLOAD_DIR": env("TALENTFLOW_UPLOAD_DIR") or str(instance_dir / "uploads"),
         "FIRST_ROUND_YEAR": int(env("TALENTFLOW_FIRST_ROUND_YEAR", "2026")),
-        "WORKFLOWS_DIR": env("TALENTFLOW_WORKFLOWS_DIR") or str(REPO_ROOT / "workflows"),
-        "FORMS_DIR": env("TALENTFLOW_FORMS_DIR") or str(REPO_ROOT / "forms"),
+        "WORKFLOWS_DIR": env("TALENTFLOW_WORKFLOWS_DIR") or str(shipped_dir("talentflow.workflows")),
+        "FORMS_DIR": env("TALENTFLOW_FORMS_DIR") or str(shipped_dir("talentflow.forms")),
         "TOKEN_MAX_AGE": int(env("TALENTFLOW_TOKEN_MAX_AGE", str(12 * 3600))),
         "MAX_JSON_BYTES": 1024 * 1024,
         "MAX_UPLOAD_BYTES": int(env("TALENTFLOW_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
-        # The web UI's locale (Flask-Babel catalog); zh_CN is the source text, see service/web/i18n.py.
+        # The web UI's locale (Flask-Babel catalog); zh_CN is the source text, see web/i18n.py.
         "UI_LOCALE": env("TALENTFLOW_UI_LOCALE", "zh_CN"),
-        "REVIEW_DUE_WORKDAYS": 10,
-        "APPLICANT_DUE_WORKDAYS": 20,
     }
     config.update(overrides or {})
     return config

@@ -6,8 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import directory, selection
-from .models import Department, Unit, User
+from .core import directory
+from .core.models import Department, Unit, User
+from .features.selection import rounds
 
 DEPARTMENTS = ["区教育局", "区卫生健康局", "区经济和信息化局", "舒坪街道办事处"]
 # (name, type, department or None)
@@ -61,8 +62,8 @@ def seed(session: Session, today) -> dict:
                               department_id=departments[dept].id if dept else None,
                               email=f"{username}@example.test")
         created["users"] += 1
-    if selection.open_campaign(session, today) is None:
-        selection.create_campaign(session, "selection", today - timedelta(days=1),
+    if rounds.open_campaign(session, today) is None:
+        rounds.create_campaign(session, "selection", today - timedelta(days=1),
                                   today + timedelta(days=29))
         created["campaigns"] += 1
     return created

@@ -1,15 +1,18 @@
-"""Everything one process shares: settings, database, forms, compiled specs, live workflows."""
+"""Everything one process shares: settings, database, forms, compiled specs, live workflows,
+the clock — and, by importing the features, the complete registry."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
 
+from . import features  # noqa: F401  (every feature registers with the core)
 from .config import load_config
+from .core.clock import localnow, localtoday
+from .core.definitions import DefinitionCache
+from .core.forms import FormRegistry
+from .core.workdays import WorkCalendar
 from .db import make_engine, make_session_factory, transaction
 from .engine import Runtime
-from .forms import FormRegistry
-from .processes import DefinitionCache
-from .workdays import WorkCalendar
 
 
 class Platform:
@@ -25,8 +28,10 @@ class Platform:
     def transaction(self):
         return transaction(self.sessions)
 
+    # The one clock: every rule reads "today" and "now" here (a job run "as of" a date swaps it,
+    # see core/jobs.py DatedPlatform). Server-local time, as CONTRACT.md says.
     def today(self) -> date:
-        return date.today()
+        return localtoday()
 
     def now(self) -> datetime:
-        return datetime.now().replace(microsecond=0)
+        return localnow()

@@ -14,12 +14,12 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from service import demo
-from service.app import create_app
-from service.config import load_config
-from service.models import Base
-from service.platform import Platform
-from service.schema import upgrade
+from talentflow import demo
+from talentflow.app import create_app
+from talentflow.config import load_config
+from talentflow.models import Base
+from talentflow.platform import Platform
+from talentflow.schema import upgrade
 
 PG_URL = os.environ.get("TALENTFLOW_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])

@@ -5,8 +5,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from service import operations
-from service.models import Instance, Notification, ProcessDefinition, Reward, User
+from talentflow.core import dates as operations
+from talentflow.models import Instance, Notification, ProcessDefinition, Reward, User
 
 
 def run(platform, job, as_of: date) -> dict:

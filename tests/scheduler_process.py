@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduler.runner import start_scheduler  # noqa: E402
-from service.config import load_config  # noqa: E402
-from service.platform import Platform  # noqa: E402
+from talentflow.scheduler.runner import start_scheduler  # noqa: E402
+from talentflow.config import load_config  # noqa: E402
+from talentflow.platform import Platform  # noqa: E402
 
 SHIFT = timedelta(days=int(os.environ.get("TEST_SHIFT_DAYS", "0")))
 

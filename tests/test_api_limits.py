@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from conftest import application_form
-from service.models import Attachment, Department, HistoryEvent, Instance
+from talentflow.models import Attachment, Department, HistoryEvent, Instance
 
 JSON = {"Content-Type": "application/json"}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from conftest import application_form
 from flows import submit_selection
-from service.models import HistoryEvent, Instance
+from talentflow.models import HistoryEvent, Instance
 
 
 def test_concurrent_completions_of_one_task_give_one_success(api, platform):

@@ -10,7 +10,7 @@ if str(ROOT) not in sys.path:  # until pytest's pythonpath / an editable install
 
 from jsonschema import Draft202012Validator  # noqa: E402
 
-from service.forms import FormRegistry, enum_label, validate_submission  # noqa: E402
+from talentflow.core.forms import FormRegistry, enum_label, validate_submission  # noqa: E402
 
 FORMS = ROOT / "forms"
 ALL_FORMS = {"submit_application", "submit_reward_application", "review",

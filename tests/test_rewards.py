@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from flows import register_talent
-from service.models import Reward, Talent, User
+from talentflow.models import Reward, Talent, User
 
 SUBMIT = "submit_reward_application"
 

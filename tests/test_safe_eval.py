@@ -7,7 +7,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from service.engine.safe_eval import (
+from talentflow.engine.safe_eval import (
     SAFE_BUILTINS, RestrictedEnvironment, RestrictedScriptEngine, UnsafeExpression,
     check_expression, check_script, safe_eval, safe_exec,
 )

@@ -7,8 +7,8 @@ from datetime import date
 from scheduler_helpers import add_reward, run, user_id
 from sqlalchemy import select
 
-from scheduler.jobs import annual_evaluation
-from service.models import HumanTask, Instance, TalentEvaluation
+from talentflow.features.evaluations.annual import annual_evaluation
+from talentflow.models import HumanTask, Instance, TalentEvaluation
 
 
 def evaluations(platform):

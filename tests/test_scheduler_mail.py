@@ -12,8 +12,8 @@ from flows import submit_selection
 from scheduler_helpers import count_notifications
 from sqlalchemy import select
 
-from scheduler.runner import run_job
-from service.models import EmailOutbox, HumanTask
+from talentflow.scheduler.runner import run_job
+from talentflow.models import EmailOutbox, HumanTask
 
 
 class Inbox:

@@ -19,13 +19,13 @@ from flows import to_leadership
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scheduler.runner import JOB_TABLE, sync_schedules
-from service import demo
-from service.app import create_app
-from service.models import (
+from talentflow.scheduler.runner import JOB_TABLE, sync_schedules
+from talentflow import demo
+from talentflow.app import create_app
+from talentflow.models import (
     Campaign, EmailOutbox, Instance, JobRun, JobStatus, Notification,
 )
-from service.platform import Platform
+from talentflow.platform import Platform
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs TALENTFLOW_TEST_DATABASE_URL")
 HERE = Path(__file__).resolve().parent

@@ -9,9 +9,9 @@ from flows import submit_selection
 from scheduler_helpers import count_notifications, run
 from sqlalchemy import select
 
-from scheduler.jobs import task_reminders
-from service import settings as settings_store
-from service.models import EmailOutbox, HumanTask
+from talentflow.core.reminders import task_reminders
+from talentflow.core import settings as settings_store
+from talentflow.models import EmailOutbox, HumanTask
 
 DUE = datetime(2026, 9, 30, 23, 59, 59)  # a Wednesday, the last working day before the holiday
 

@@ -7,10 +7,11 @@ import pytest
 from scheduler_helpers import count_notifications, run
 from sqlalchemy import select
 
-from scheduler.jobs import biennial_selection
-from service import demo, selection
-from service import settings as settings_store
-from service.models import Campaign, EmailOutbox
+from talentflow.features.selection.jobs import biennial_selection
+from talentflow import demo
+from talentflow.features.selection import rounds as selection
+from talentflow.core import settings as settings_store
+from talentflow.models import Campaign, EmailOutbox
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from datetime import timedelta
 from flows import QUALIFICATION, to_leadership
 from sqlalchemy import func, select
 
-from scheduler.jobs import timer_events
-from service.models import HistoryEvent, Instance, JobRun, Notification, User
+from talentflow.core.timers import timer_events
+from talentflow.models import HistoryEvent, Instance, JobRun, Notification, User
 
 
 def run(platform, job, as_of):

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from flows import QUALIFICATION, register_talent, submit_selection
-from service.security import TokenSigner
+from talentflow.core.security import TokenSigner
 
 ALL_USERS = ["applicant", "applicant2", "unit_reviewer", "unit_reviewer2", "department_reviewer",
              "department_reviewer2", "org_reviewer", "hr_reviewer", "leadership", "finance",

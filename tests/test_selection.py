@@ -10,7 +10,7 @@ import pytest
 
 from conftest import application_form
 from flows import QUALIFICATION, register_talent, submit_selection
-from service.workdays import default_calendar
+from talentflow.core.workdays import default_calendar
 
 ALL_USERS = ["applicant", "applicant2", "unit_reviewer", "unit_reviewer2", "department_reviewer",
              "department_reviewer2", "org_reviewer", "hr_reviewer", "leadership", "finance",
@@ -757,7 +757,7 @@ def test_inbox_rows_carry_due_dates(api):
 
 def test_next_opening_date_follows_the_admins_round_settings(api, platform, monkeypatch):
     """The 409 names the opening date an admin set (settings), not a built-in March 1."""
-    from service import settings as settings_store
+    from talentflow.core import settings as settings_store
     with platform.transaction() as session:
         settings_store.put(session, "round_opening", "04-15")
     monkeypatch.setattr(platform, "today", lambda: date(2027, 6, 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -11,8 +12,8 @@ from sqlalchemy import select
 
 from conftest import application_form
 from flows import submit_selection
-from service import notifications
-from service.models import Campaign, User
+from talentflow.core import notifications
+from talentflow.models import Campaign, User
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -219,6 +220,63 @@ def test_start_pages(platform, web):
     assert "开始填写登记表" not in closed and "下一轮将于" in closed
 
 
+def test_start_page_and_api_agree_on_the_next_opening_after_an_admin_change(platform, api, web):
+    """One rule for "when does the next round open": the settings an admin changed, for the
+    API's 409 and the start page alike."""
+    from talentflow.core import settings as settings_store
+    with platform.transaction() as session:
+        for campaign in session.scalars(select(Campaign)):
+            campaign.closed = True
+        settings_store.put(session, "round_opening", "04-15")
+    refused = api.start("talent_selection", "applicant")
+    assert refused.status_code == 409
+    api_date = refused.get_json()["errors"]["next_opens_on"][0]
+    assert api_date.endswith("-04-15")
+    page = text(web("applicant").get("/start/selection"))
+    assert re.search(r'class="next-opening">([\d-]+)<', page).group(1) == api_date
+
+
+@pytest.mark.parametrize("path, method, status", [
+    ("/no/such/page", "get", 404),
+    ("/start/unknown_process", "post", 404),
+    ("/tasks/999999", "get", 404),
+    ("/logout", "get", 405),
+])
+def test_pages_answer_errors_as_chinese_pages_never_json(web, path, method, status):
+    applicant = web("applicant")
+    response = getattr(applicant, method)(path)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert '<html lang="zh-CN">' in text(response) and '"message"' not in text(response)
+
+
+def test_an_over_size_upload_is_a_page_not_json(platform, api, web):
+    instance_id = submit_selection(api)
+    applicant = web("applicant")
+    applicant.get(f"/cases/{instance_id}")
+    big = b"%PDF-" + b"0" * (platform.config["MAX_UPLOAD_BYTES"] + 128 * 1024)
+    response = applicant.post(f"/cases/{instance_id}/attachments",
+                              {"file": (io.BytesIO(big), "big.pdf")},
+                              content_type="multipart/form-data")
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "过大" in text(response)
+
+
+def test_text_neither_database_can_store_is_refused_or_ignored_on_pages(api, web):
+    instance_id = submit_selection(api)
+    applicant = web("applicant")
+    assert applicant.get("/?q=%E5%BC%A0%00").status_code == 200  # search: ignored, not a 500
+    applicant.get(f"/cases/{instance_id}/withdraw")
+    refused = applicant.post(f"/cases/{instance_id}/withdraw", {"comment": "不再申请\x00"})
+    assert refused.status_code == 422 and refused.mimetype == "text/html"
+    assert api.get(f"/api/instances/{instance_id}", "applicant").get_json()["status"] == "running"
+
+
+def test_api_errors_stay_json(api):
+    response = api.client.get("/api/no/such/endpoint")
+    assert response.status_code in (401, 404) and response.is_json
+
+
 def test_notification_bell_counts_unread(platform, web):
     with platform.transaction() as session:
         user = session.scalars(select(User).where(User.username == "applicant")).one()
@@ -238,8 +296,8 @@ def test_pages_go_through_the_catalogs_but_stay_chinese_by_default(platform, tmp
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    from service.app import create_app
-    from service.web.i18n import TRANSLATIONS_DIR
+    from talentflow.app import create_app
+    from talentflow.web.i18n import TRANSLATIONS_DIR
 
     page = create_app(platform=platform).test_client().get(
         "/", headers={"Accept-Language": "en-US,en;q=0.9"})
@@ -266,9 +324,9 @@ def test_message_template_is_up_to_date():
     from babel.messages.frontend import parse_mapping_cfg
     from babel.messages.pofile import read_po
 
-    from service.config import REPO_ROOT
-    from service.web.i18n import TRANSLATIONS_DIR
+    from talentflow.web.i18n import TRANSLATIONS_DIR
 
+    REPO_ROOT = Path(__file__).resolve().parent.parent
     with open(REPO_ROOT / "babel.cfg") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     keywords = {"_": None, "gettext": None, "lazy_gettext": None}

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from service.workdays import DEFAULT_FILE, ENV_VAR, WorkCalendar, default_calendar
+from talentflow.core.workdays import DEFAULT_FILE, ENV_VAR, WorkCalendar, default_calendar
 
 D = date.fromisoformat
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -163,7 +163,7 @@ def test_workdays_between_matches_walk_and_add(cal):
 
 def test_fallback_year_is_monday_to_friday_and_warns_once(cal, caplog):
     assert 2031 not in cal.years
-    with caplog.at_level(logging.WARNING, logger="service.workdays"):
+    with caplog.at_level(logging.WARNING, logger="talentflow.core.workdays"):
         week = [D("2031-09-29") + timedelta(days=i) for i in range(14)]
         assert [cal.is_workday(d) for d in week] == [d.weekday() < 5 for d in week]
         assert cal.is_workday(D("2031-10-01"))  # no National Day data -> Wednesday works

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from waitress.server import create_server
 
-from service import demo
-from service.app import create_app
-from service.config import load_config
-from service.platform import Platform
+from talentflow import demo
+from talentflow.app import create_app
+from talentflow.config import load_config
+from talentflow.platform import Platform
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

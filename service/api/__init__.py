@@ -1,29 +1,26 @@
-"""The JSON API under /api (flask-smorest; OpenAPI at /api/openapi.json)."""
+"""The JSON API under /api (flask-smorest; OpenAPI at /api/openapi.json).
+
+Views are thin: identity and session from talentflow.http, `@transactional` for actions, one
+call into a core or feature service, JSON errors (errors.py). Features add their own
+blueprints through the registry."""
 from __future__ import annotations
 
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
 
-from ..errors import ServiceError
+from ..core.registry import REGISTRY
 from . import admin, auth, cases, tasks
-from .common import (
-    check_json_body, close_db, handle_database_conflict, handle_http_exception, handle_service_error,
-    require_login,
-)
+from .errors import handle_error
+from .guards import check_json_body, require_login
+
+PREFIX = "/api/"
+
+__all__ = ["init_app", "handle_error", "PREFIX"]
 
 
 def init_app(app) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "自流井区人才培养工作流服务 API"}})
-    for module in (auth, admin, tasks, cases):
-        api.register_blueprint(module.blp)
+    for blueprint in (auth.blp, admin.blp, tasks.blp, cases.blp, *REGISTRY.api_blueprints):
+        api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    # Our handlers replace flask-smorest's so every error has the contract's shape.
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(ServiceError, handle_service_error)
-    for exc in (StaleDataError, IntegrityError, OperationalError):
-        app.register_error_handler(exc, handle_database_conflict)
     app.before_request(require_login)
     app.before_request(check_json_body)
-    app.teardown_appcontext(close_db)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from ..directory import find_user
+from ..core.directory import find_user
 from ..errors import Unauthorized
-from ..security import password_matches
-from .common import current_user, db, token_signer
+from ..core.security import password_matches
+from ..http.context import current_user, db, token_signer
 from .schemas import MeOut, TokenIn, TokenOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api", description="登录与身份 / login")

@@ -1,4 +1,4 @@
-"""Processes, cases, rounds, the talent database, notifications and attachments."""
+"""Processes, cases, attachments and notifications."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,13 +6,12 @@ from pathlib import Path
 from flask import request, send_file
 from flask_smorest import Blueprint
 
-from .. import attachments, cases, notifications, processes, selection, talents
+from ..core import attachments, cases, definitions, notifications
 from ..errors import Invalid
-from .common import commit, current_user, db, platform
+from ..http.context import current_user, db, platform
+from ..http.transaction import transactional
 from .schemas import (
-    AttachmentOut, CampaignOut, CommentIn, DataIn, InstanceOut, InstanceSummaryOut, NotificationOut,
-    ProcessOut,
-    TalentOut,
+    AttachmentOut, CommentIn, DataIn, InstanceOut, InstanceSummaryOut, NotificationOut, ProcessOut,
 )
 
 blp = Blueprint("cases", __name__, url_prefix="/api", description="案件 / cases")
@@ -23,15 +22,15 @@ blp = Blueprint("cases", __name__, url_prefix="/api", description="案件 / case
 def list_processes():
     current_user()
     return [{"process_id": d.process_id, "name": d.name, "version": d.version}
-            for d in processes.list_latest(db())]
+            for d in definitions.list_latest(db())]
 
 
 @blp.post("/processes/<process_id>/instances")
 @blp.arguments(DataIn)
 @blp.response(201)
+@transactional
 def start_instance(body, process_id):
     instance = cases.start(platform(), db(), current_user(), process_id, body["data"])
-    commit()
     return {"id": instance.id, "process_id": instance.process_id, "version": instance.version,
             "status": instance.status}
 
@@ -59,9 +58,9 @@ def get_instance(instance_id):
 @blp.post("/instances/<int:instance_id>/withdraw")
 @blp.arguments(CommentIn)
 @blp.response(200, InstanceOut)
+@transactional
 def withdraw(body, instance_id):
     instance = cases.withdraw(platform(), db(), current_user(), instance_id, body["comment"])
-    commit()
     return instance_view(instance)
 
 
@@ -74,6 +73,7 @@ def list_attachments(instance_id):
 
 @blp.post("/instances/<int:instance_id>/attachments")
 @blp.response(201, AttachmentOut)
+@transactional
 def upload_attachment(instance_id):
     user = current_user()
     instance = cases.get_instance_for(db(), user, instance_id)
@@ -84,7 +84,6 @@ def upload_attachment(instance_id):
     cfg = platform().config
     attachment = attachments.save(db(), user, instance, upload, cfg["UPLOAD_DIR"],
                                   cfg["MAX_UPLOAD_BYTES"], task_id)
-    commit()
     return attachment
 
 
@@ -96,28 +95,6 @@ def download_attachment(attachment_id):
                      download_name=attachment.filename)
 
 
-@blp.get("/campaigns")
-@blp.response(200, CampaignOut(many=True))
-def list_campaigns():
-    current_user()
-    today = platform().today()
-    return [{"id": c.id, "kind": c.kind, "opens_on": c.opens_on, "closes_on": c.closes_on,
-             "status": c.status_on(today)} for c in selection.list_campaigns(db())]
-
-
-@blp.get("/talents")
-@blp.response(200, TalentOut(many=True))
-def list_talents():
-    rows = talents.list_talents(db(), current_user())
-    evaluations = talents.evaluations_by_user(db(), [t.user_id for t, _ in rows])
-    return [{"id": t.id, "username": username, "name": t.name, "unit_id": t.unit_id,
-             "talent_category": t.talent_category, "campaign_id": t.campaign_id,
-             "registered_on": t.registered_on, "period_ends_on": t.period_ends_on,
-             "status": t.status,
-             "evaluations": [{"year": e.year, "grade": e.grade, "comment": e.comment}
-                             for e in evaluations.get(t.user_id, [])]} for t, username in rows]
-
-
 @blp.get("/notifications")
 @blp.response(200, NotificationOut(many=True))
 def list_notifications():
@@ -126,7 +103,7 @@ def list_notifications():
 
 @blp.post("/notifications/<int:notification_id>/read")
 @blp.response(200, NotificationOut)
+@transactional
 def read_notification(notification_id):
     notification = notifications.mark_read(db(), current_user(), notification_id)
-    commit()
     return notification

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..models import ROLES, UNIT_TYPES
+from ..core.directory import UNIT_TYPES
+from ..core.roles import ROLES
 
 NAME = validate.Length(min=1, max=200)
 TEXT = validate.Length(max=2000)
@@ -49,20 +50,6 @@ class UserIn(Schema):
     unit_id = fields.Integer(allow_none=True, load_default=None)
     department_id = fields.Integer(allow_none=True, load_default=None)
     email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=200))
-
-
-class CampaignIn(Schema):
-    kind = fields.String(load_default="selection", validate=validate.OneOf(["selection"]))
-    opens_on = fields.Date(required=True)
-    closes_on = fields.Date(required=True)
-
-
-class CampaignOut(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    opens_on = fields.Date()
-    closes_on = fields.Date()
-    status = fields.String()
 
 
 class ProcessOut(Schema):
@@ -123,19 +110,6 @@ class InstanceOut(InstanceSummaryOut):
     data = fields.Dict()
     history = fields.List(fields.Nested(HistoryOut))
     attachments = fields.List(fields.Dict())
-
-
-class TalentOut(Schema):
-    id = fields.Integer()
-    username = fields.String()
-    name = fields.String()
-    unit_id = fields.Integer(allow_none=True)
-    talent_category = fields.String()
-    campaign_id = fields.Integer(allow_none=True)
-    registered_on = fields.Date()
-    period_ends_on = fields.Date()
-    status = fields.String()
-    evaluations = fields.List(fields.Dict())  # annual evaluation results, newest first
 
 
 class NotificationOut(Schema):

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from .. import cases, inbox
-from ..models import User
-from .common import commit, current_user, db, platform
+from ..core import cases, inbox
+from ..core.models import User
+from ..http.context import current_user, db, platform
+from ..http.transaction import transactional
 from .schemas import DataIn, TaskDetailOut, TaskOut
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办与办理 / tasks")
@@ -57,24 +58,24 @@ def get_task(task_id):
 
 @blp.post("/<int:task_id>/claim")
 @blp.response(200, TaskOut)
+@transactional
 def claim(task_id):
     task = cases.claim(platform(), db(), current_user(), task_id)
-    commit()
     return task_view(task)
 
 
 @blp.post("/<int:task_id>/release")
 @blp.response(200, TaskOut)
+@transactional
 def release(task_id):
     task = cases.release(platform(), db(), current_user(), task_id)
-    commit()
     return task_view(task)
 
 
 @blp.post("/<int:task_id>/complete")
 @blp.arguments(DataIn)
 @blp.response(200, TaskOut)
+@transactional
 def complete(body, task_id):
     task = cases.complete(platform(), db(), current_user(), task_id, body["data"])
-    commit()
     return task_view(task)

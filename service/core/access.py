@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, false, or_
 
-from .models import DISTRICT_ROLES, UNIT_ROLES, HumanTask, Instance, User
-
-CASE_WIDE_ROLES = ("org_reviewer", "hr_reviewer", "leadership", "finance", "admin")
-TALENT_DB_ROLES = ("hr_reviewer", "org_reviewer", "leadership", "admin")
+from .models import HumanTask, Instance, User
+from .roles import CASE_WIDE_ROLES, DISTRICT_ROLES, UNIT_ROLES
 
 
 def claimable_clause(user: User):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import access
-from .errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from .models import Attachment, HumanTask, Instance, User
 
 # Sniffed from the first bytes, never trusted from the client's Content-Type.

@@ -8,15 +8,15 @@ from __future__ import annotations
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from . import access, processes
+from ..db import is_postgres
+from ..engine import EngineError, LiveWorkflow, TaskNotReady, engine_clock
+from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from . import access, definitions
 from . import settings as settings_store
-from .db import is_postgres
-from .engine import EngineError, LiveWorkflow, TaskNotReady, engine_clock
-from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .forms import validate_submission
-from .models import HistoryEvent, HumanTask, Instance, SelectionEntry, Unit, User
-from .operations import OPERATIONS, ServiceContext
-from .selection import check_can_start_selection
+from .models import HistoryEvent, HumanTask, Instance, Unit, User
+from .operations import ServiceContext
+from .registry import REGISTRY
 
 REVIEW_FORM = "review"
 
@@ -33,7 +33,7 @@ def _service_handler(platform, session: Session, instance: Instance, starter: Us
                                  starter=starter or session.get(User, instance.starter_id),
                                  today=platform.today(), settings=platform.config,
                                  now=platform.now())
-        return OPERATIONS[name](ctx, _task_data, params)
+        return REGISTRY.operations[name](ctx, _task_data, params)
     return handle
 
 
@@ -53,7 +53,7 @@ def start(platform, session: Session, user: User, process_id: str, data: dict,
     """Start a case with `user` as its starter (the API's caller, or the talent for whom the
     scheduler starts an annual evaluation). `seed_data` is case data set by the server before
     the first step (never taken from a client)."""
-    definition = processes.require_latest(session, process_id)
+    definition = definitions.require_latest(session, process_id)
     compiled = platform.definitions.compiled(session, definition)
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     instance = Instance(process_id=process_id, definition_id=definition.id,
@@ -61,14 +61,13 @@ def start(platform, session: Session, user: User, process_id: str, data: dict,
                         unit_id=unit.id if unit else None,
                         department_id=unit.department_id if unit else None,
                         applicant_name=user.display_name or user.username, state="", data={})
-    if process_id == "talent_selection":
-        campaign = check_can_start_selection(platform, session, user)
-        instance.campaign_id = campaign.id
+    hooks = REGISTRY.hooks.get(process_id)
+    if hooks and hooks.before_start:
+        hooks.before_start(platform, session, user, instance)
     session.add(instance)
     session.flush()
-    if instance.campaign_id is not None:
-        session.add(SelectionEntry(campaign_id=instance.campaign_id, user_id=user.id,
-                                   instance_id=instance.id))
+    if hooks and hooks.after_insert:
+        hooks.after_insert(platform, session, user, instance)
     live = platform.runtime.create(compiled, dict(seed_data or {}))
     _run(platform, session, instance, user, live.run)
     _prefill(platform, live, data)
@@ -221,10 +220,9 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
     # in one UPDATE.
     instance.state = platform.runtime.dump(live)
     reindex(platform, session, instance, live)
-    if status in ("cancelled",) or instance.outcome == "rejected":
-        for entry in session.scalars(select(SelectionEntry).where(
-                SelectionEntry.instance_id == instance.id)):
-            session.delete(entry)
+    hooks = REGISTRY.hooks.get(instance.process_id)
+    if status != "running" and hooks and hooks.on_end:
+        hooks.on_end(session, instance)
     session.flush()  # the version check happens here: a stale instance raises before commit
     version = instance.lock_version
     event.listen(session, "after_commit",

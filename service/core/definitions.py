@@ -7,10 +7,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import engine
-from .errors import Invalid, NotFound
-from .models import ROLES, ProcessDefinition
-from .operations import OPERATIONS
+from .. import engine
+from ..errors import Invalid, NotFound
+from .models import ProcessDefinition
+from .registry import REGISTRY
+from .roles import ROLES
 
 
 class DefinitionCache:
@@ -136,7 +137,7 @@ def _deploy_bpmn(session, root, text, forms, user_id, dmn_override: dict | None 
 def _compile_roots(root, dmn_xmls, forms):
     return engine.compile_process(root, [engine.parse_xml(x) for x in dmn_xmls],
                                   roles=set(ROLES), forms=forms.names(),
-                                  operations=set(OPERATIONS))
+                                  operations=set(REGISTRY.operations))
 
 
 def _deploy_dmn(session, root, text, forms, user_id):

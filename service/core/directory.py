@@ -5,9 +5,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, Invalid
-from .models import ROLES, UNIT_TYPES, Department, Unit, User, UserRole
+from ..errors import Conflict, Invalid
+from .models import Department, Unit, User, UserRole
+from .roles import ROLES
 from .security import hash_password
+
+
+UNIT_TYPES = {
+    "party_government": "党政机关",
+    "civil_service_institution": "参照公务员管理的事业单位",
+    "public_institution": "其他事业单位",
+    "mass_organization": "人民团体/群团机关",
+    "enterprise": "企业",
+    "other": "其他",
+}
 
 
 def create_department(session: Session, name: str) -> Department:

@@ -1,4 +1,7 @@
-"""What every job needs: "today" moved to the run's date, and once-only units of work."""
+"""What every scheduled job needs: "today" moved to the run's date, and once-only units of work.
+
+Jobs themselves live with their feature (or in core/reminders.py, core/timers.py) and are
+registered with `REGISTRY.job`; talentflow/scheduler/ runs them."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.models import JobRun, localnow
+from .models import JobRun, localnow
 
 log = logging.getLogger("scheduler")
 

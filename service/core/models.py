@@ -1,4 +1,8 @@
-"""SQLAlchemy 2 models: the only truth about people, cases and their history."""
+"""The workflow core's tables: directory, deployed definitions, cases, the human-task index,
+history, attachments, notifications, rounds, and the scheduler's bookkeeping.
+
+Feature tables (talents, rewards, …) live in their feature folders on the same `Base`;
+`talentflow.models` gathers every table for Alembic and the tests."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -9,35 +13,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-
-def localnow() -> datetime:
-    """Server-local wall time: "today" for every rule is the server's local date (CONTRACT.md)."""
-    return datetime.now().replace(microsecond=0)
+from .clock import localnow
 
 
 class Base(DeclarativeBase):
     pass
-
-
-ROLES = (
-    "applicant", "unit_reviewer", "department_reviewer", "org_reviewer", "hr_reviewer",
-    "leadership", "finance", "employer_finance", "admin",
-)
-ROLE_LABELS = {
-    "applicant": "申请人", "unit_reviewer": "用人单位", "department_reviewer": "主管部门",
-    "org_reviewer": "区委组织部", "hr_reviewer": "区人社局", "leadership": "区人才工作领导小组",
-    "finance": "区财政（专项资金）", "employer_finance": "单位财务", "admin": "系统管理员",
-}
-UNIT_ROLES = ("unit_reviewer", "employer_finance")
-DISTRICT_ROLES = ("org_reviewer", "hr_reviewer", "leadership", "finance", "admin")
-UNIT_TYPES = {
-    "party_government": "党政机关",
-    "civil_service_institution": "参照公务员管理的事业单位",
-    "public_institution": "其他事业单位",
-    "mass_organization": "人民团体/群团机关",
-    "enterprise": "企业",
-    "other": "其他",
-}
 
 
 class Department(Base):
@@ -181,45 +161,6 @@ class HistoryEvent(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
 
-class SelectionEntry(Base):
-    """One live selection case per person per round; the unique key settles races."""
-    __tablename__ = "selection_entries"
-    __table_args__ = (UniqueConstraint("campaign_id", "user_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
-
-
-class Talent(Base):
-    __tablename__ = "talents"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    talent_category: Mapped[str] = mapped_column(String(40))
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
-    registered_on: Mapped[date] = mapped_column(Date)
-    period_ends_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="active")
-
-
-class Reward(Base):
-    __tablename__ = "rewards"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    reward_type: Mapped[str] = mapped_column(String(40))
-    amount: Mapped[int] = mapped_column(Integer)
-    payment_route: Mapped[str] = mapped_column(String(20))
-    outcome: Mapped[str] = mapped_column(String(20))
-    service_years: Mapped[int] = mapped_column(Integer, default=0)
-    ended_on: Mapped[date] = mapped_column(Date)
-    service_ends_on: Mapped[date] = mapped_column(Date)
-
-
 class Attachment(Base):
     __tablename__ = "attachments"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,8 +187,49 @@ class Notification(Base):
     read: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-# Scheduler, settings, mail and evaluation tables live in their own module (size); importing
-# it here registers them on Base.metadata for Alembic and the fixtures.
-from .models_jobs import (  # noqa: E402,F401
-    EmailOutbox, JobRun, JobStatus, Setting, TalentEvaluation,
-)
+class JobRun(Base):
+    """One unit of scheduled work done: the unique key (job, period, target) is inserted in the
+    same transaction as the work, so a rerun, a catch-up or a second process cannot repeat it."""
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period", "target", name="uq_job_runs_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40))  # e.g. "2026", "2026-10-09"
+    target: Mapped[str] = mapped_column(String(80))  # e.g. "round", "user:7", "task:42"
+    done_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
+
+
+class JobStatus(Base):
+    """Last run of each job, for `talentflow jobs list`."""
+    __tablename__ = "job_status"
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_as_of: Mapped[date | None] = mapped_column(Date)
+    last_outcome: Mapped[str | None] = mapped_column(String(20))  # ok | error | skipped
+    last_summary: Mapped[dict | None] = mapped_column(JSON)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class Setting(Base):
+    """Admin-changeable settings (schedules, dates); absent keys take the defaults in code."""
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
+
+
+class EmailOutbox(Base):
+    """Mail written in the job's transaction and sent after it commits; a failed send stays
+    here (attempts, last_error) and is retried on the next run."""
+    __tablename__ = "email_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_addr: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

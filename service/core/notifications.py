@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound
+from ..errors import NotFound
 from .models import Notification, User
 
 

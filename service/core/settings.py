@@ -5,48 +5,62 @@ changes only what differs. `talentflow settings list|set` and `talentflow jobs s
 edit them; the running scheduler picks schedule changes up within a minute."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Invalid
+from ..errors import Invalid
 from .models import Setting, localnow
 
-JOB_NAMES = ("biennial_selection", "annual_evaluation", "task_reminders", "timer_events")
+# The defaults of the due dates: working days from a task's creation (CONTRACT.md).
+DEFAULT_DUE_WORKING_DAYS = {"review": 10, "applicant": 20}
 
-# key -> (default, description). Defaults that the contract ties to the environment
-# (first round year) are filled in from the config by `defaults()`.
-SPECS: dict[str, tuple[object, str]] = {
-    "schedule.biennial_selection": ("0 1 * * *", "选拔轮次任务的执行时间（cron）"),
-    "schedule.annual_evaluation": ("0 2 * * *", "年度考核任务的执行时间（cron）"),
-    "schedule.task_reminders": ("0 9 * * *", "超期提醒任务的执行时间（cron）"),
-    "schedule.timer_events": ("* * * * *", "流程定时器任务的执行时间（cron）"),
-    "first_round_year": (None, "首个选拔年度（此后每两年一轮）"),
-    "round_opening": ("03-01", "选拔轮次开放日期（MM-DD）"),
-    "round_window_days": (30, "选拔轮次开放天数"),
-    "evaluation_date": ("12-01", "年度考核启动日期（MM-DD）"),
-    "reminder_escalation_days": (5, "超期多少个工作日后同时提醒上级角色"),
-    "reminder_workdays_only": (False, "是否只在工作日发送超期提醒"),
-    "escalation_roles": ({
+
+@dataclass
+class Spec:
+    default: object
+    description: str
+    kind: str = "json"  # cron | int | positive_int | month_day | bool | url | json
+
+
+# key -> Spec. Features add theirs with `register`; every job's schedule is `schedule.<job>`.
+SPECS: dict[str, Spec] = {
+    "first_round_year": Spec(None, "首个选拔年度（此后每两年一轮）", "int"),
+    "reminder_escalation_days": Spec(5, "超期多少个工作日后同时提醒上级角色", "int"),
+    "reminder_workdays_only": Spec(False, "是否只在工作日发送超期提醒", "bool"),
+    "escalation_roles": Spec({
         "applicant": "unit_reviewer", "unit_reviewer": "department_reviewer",
         "department_reviewer": "org_reviewer", "org_reviewer": "leadership",
         "hr_reviewer": "leadership", "finance": "leadership",
         "employer_finance": "unit_reviewer", "leadership": "admin",
     }, "超期督办：任务角色 → 上级角色（单位无主管部门时 department_reviewer 由 org_reviewer 代替）"),
-    "due_working_days": ({"review": 10, "applicant": 20},
-                         "办理期限（工作日）：review/applicant 为默认，"
-                         "“流程ID.任务ID”为单个任务"),
-    "base_url": (None, "邮件中任务链接的网址前缀"),
+    "due_working_days": Spec(dict(DEFAULT_DUE_WORKING_DAYS),
+                             "办理期限（工作日）：review/applicant 为默认，"
+                             "“流程ID.任务ID”为单个任务"),
+    "base_url": Spec(None, "邮件中任务链接的网址前缀", "url"),
 }
 
 
+def register(key: str, default, description: str, kind: str = "json") -> None:
+    SPECS[key] = Spec(default, description, kind)
+
+
+def specs() -> dict[str, Spec]:
+    """Every setting: the schedules of the registered jobs, then the others."""
+    from .registry import REGISTRY
+    found = {f"schedule.{job.name}": Spec(job.default_schedule, f"{job.description}的执行时间（cron）",
+                                          "cron") for job in REGISTRY.jobs.values()}
+    found.update(SPECS)
+    return found
+
+
 def defaults(config: dict) -> dict:
-    values = {key: default for key, (default, _) in SPECS.items()}
+    values = {key: spec.default for key, spec in specs().items()}
+    # Defaults the contract ties to the environment.
     values["first_round_year"] = int(config.get("FIRST_ROUND_YEAR", 2026))
     values["base_url"] = config.get("BASE_URL") or "http://127.0.0.1:5000"
-    values["due_working_days"] = {"review": int(config.get("REVIEW_DUE_WORKDAYS", 10)),
-                                  "applicant": int(config.get("APPLICANT_DUE_WORKDAYS", 20))}
     return values
 
 
@@ -66,9 +80,10 @@ def get(session: Session, config: dict, key: str):
 
 def put(session: Session, key: str, raw) -> object:
     """Validate and store one setting; `raw` may be text from the command line."""
-    if key not in SPECS:
+    spec = specs().get(key)
+    if spec is None:
         raise Invalid(f"未知设置 / unknown setting: {key}", {key: ["未知设置"]})
-    value = _parse(key, raw)
+    value = _parse(key, spec.kind, raw)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value, updated_at=localnow()))
@@ -77,24 +92,24 @@ def put(session: Session, key: str, raw) -> object:
     return value
 
 
-def _parse(key: str, raw):
+def _parse(key: str, kind: str, raw):
     import json
     try:
-        if key.startswith("schedule."):
+        if kind == "cron":
             from apscheduler.triggers.cron import CronTrigger
             CronTrigger.from_crontab(str(raw))
             return str(raw)
-        if key in ("first_round_year", "round_window_days", "reminder_escalation_days"):
+        if kind in ("int", "positive_int"):
             value = int(raw)
-            if value < (1 if key == "round_window_days" else 0):
+            if value < (1 if kind == "positive_int" else 0):
                 raise ValueError("too small")
             return value
-        if key in ("round_opening", "evaluation_date"):
+        if kind == "month_day":
             month_day(str(raw), 2028)  # a leap year: 02-29 is allowed
             return str(raw)
-        if key == "reminder_workdays_only":
+        if kind == "bool":
             return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
-        if key == "base_url":
+        if kind == "url":
             return str(raw).rstrip("/")
         value = json.loads(raw) if isinstance(raw, str) else raw
         if not isinstance(value, dict):
@@ -127,4 +142,5 @@ def due_working_days(values: dict, process_id: str, task_name: str, diagram_days
         return int(specific)
     if diagram_days:
         return diagram_days
-    return int(table.get("review" if is_review else "applicant", 10 if is_review else 20))
+    kind = "review" if is_review else "applicant"
+    return int(table.get(kind, DEFAULT_DUE_WORKING_DAYS[kind]))

@@ -38,7 +38,7 @@ def _unwrap(exc: BaseException) -> BaseException:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if type(exc).__module__.startswith("service."):
+        if type(exc).__module__.startswith("talentflow."):
             return exc
         exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
     return None

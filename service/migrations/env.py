@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from service.models import Base
+from talentflow.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,12 +1,17 @@
-"""The web UI: server-rendered pages in Chinese for every role (issue 4); the text goes
-through Flask-Babel catalogs (see i18n.py) so another locale can follow.
+"""The web UI: server-rendered pages in Chinese for every role; the text goes through
+Flask-Babel catalogs (see i18n.py) so another locale can follow.
 
-Views are thin: they call the same domain services as the JSON API (service/cases.py,
-inbox.py, access.py, …) and only turn HTML forms into data and results into pages."""
+Views are thin: identity and session from talentflow.http, `@transactional` for actions, one
+call into the same core or feature services as the JSON API; they only turn HTML forms into
+data and results into pages. Features add their own page blueprints through the registry."""
 from __future__ import annotations
 
-from . import i18n, views_auth, views_cases, views_misc, views_tasks  # noqa: F401  (register routes)
-from .base import bp
+from ..core.registry import REGISTRY
+from . import auth, cases, i18n, notifications, tasks  # noqa: F401  (register routes)
+from .base import bp, check_csrf, csrf_token, layout_values
+from .errors import handle_error
+
+__all__ = ["init_app", "handle_error"]
 
 
 def init_app(app) -> None:
@@ -15,4 +20,9 @@ def init_app(app) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     i18n.init_app(app)
+    app.before_request(check_csrf)
+    app.context_processor(layout_values)
+    app.add_template_global(csrf_token)  # a global, so imported macros see it too
     app.register_blueprint(bp)
+    for blueprint in REGISTRY.web_blueprints:
+        app.register_blueprint(blueprint)

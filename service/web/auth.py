@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from ..api.common import db
-from ..directory import find_user
-from ..security import password_matches
+from ..core.directory import find_user
+from ..core.security import password_matches
+from ..http.context import db
 from .base import bp, web_user
-from .views_tasks import inbox_page
+from .tasks import inbox_page
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,7 +1,8 @@
-"""What every web view shares: the blueprint, the logged-in user, CSRF, errors as HTML pages.
+"""What every page shares, the core's and the features' alike: the logged-in user, the login
+gate, CSRF, the header's values (navigation, unread count).
 
 The session cookie only carries `user_id`; who may see or work what is decided by
-service/access.py through the domain services, exactly as for the JSON API."""
+core/access.py through the domain services, exactly as for the JSON API."""
 from __future__ import annotations
 
 import hmac
@@ -11,19 +12,23 @@ from functools import wraps
 from flask import Blueprint, render_template, request, session
 from flask_babel import gettext
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..api.common import current_user, db
-from ..errors import ServiceError, Unauthorized
-from ..models import ROLE_LABELS, Notification, User
+from ..core.models import Notification, User
+from ..core.registry import REGISTRY
+from ..core.roles import ROLE_LABELS
+from ..errors import Unauthorized
+from ..http.context import current_user, db
 
 bp = Blueprint("web", __name__)
 
 CSRF_FIELD = "csrf_token"
 
 
-@bp.app_template_global()
+def is_page_request() -> bool:
+    """Every path outside /api/ is a page (or a page's static file)."""
+    return not request.path.startswith("/api/")
+
+
 def csrf_token() -> str:
     """One random token per session, sent back in every form (synchroniser-token pattern)."""
     token = session.get("csrf")
@@ -32,10 +37,10 @@ def csrf_token() -> str:
     return token
 
 
-@bp.before_request
 def check_csrf():
-    # Only the web blueprint's forms: the /api endpoints are bearer-token and keep no CSRF.
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """before_request for every page form, the features' included; the /api endpoints are
+    bearer-token and keep no CSRF."""
+    if not is_page_request() or request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     sent = request.form.get(CSRF_FIELD, "")
     expected = session.get("csrf", "")
@@ -68,35 +73,19 @@ def login_required(view):
     return wrapper
 
 
-@bp.app_context_processor
 def layout_values():
-    user = web_user() if request.blueprint == "web" else None
+    user = web_user() if is_page_request() else None
     unread = 0
     if user is not None:
         unread = db().scalar(select(func.count(Notification.id)).where(
             Notification.user_id == user.id, Notification.read.is_(False))) or 0
-    return {"me": user, "unread_count": unread, "role_labels": ROLE_LABELS}
+    return {"me": user, "unread_count": unread, "role_labels": ROLE_LABELS,
+            "nav_links": sorted(REGISTRY.nav, key=lambda link: link.order)}
 
 
 def chinese(message: str) -> str:
     """The domain's messages are "中文 / English"; the pages are Chinese only."""
     return message.split(" / ", 1)[0]
-
-
-@bp.errorhandler(ServiceError)
-def service_error(exc: ServiceError):
-    db().rollback()
-    return render_template("web/error.html", status=exc.status,
-                           message=chinese(exc.message)), exc.status
-
-
-@bp.errorhandler(StaleDataError)
-@bp.errorhandler(IntegrityError)
-def lost_race(_exc):
-    """Someone else acted on the case at the same moment; nothing of this action was saved."""
-    db().rollback()
-    return render_template("web/error.html", status=409,
-                           message=gettext("案件已被他人同时办理，请刷新页面后重试。")), 409
 
 
 def page_args() -> tuple[int, int]:
@@ -110,4 +99,3 @@ def page_args() -> tuple[int, int]:
 def user_name(user_id) -> str:
     user = db().get(User, user_id) if user_id else None
     return (user.display_name or user.username) if user else ""
-

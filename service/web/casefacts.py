@@ -4,25 +4,27 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import Session
 
-from .. import attachments, cases
-from ..api.common import platform
-from ..models import ROLE_LABELS, Campaign, Instance, Unit, User
+from ..core import attachments, cases
+from ..core.models import Campaign, Instance, Unit, User
+from ..core.registry import REGISTRY
+from ..core.roles import ROLE_LABELS
+from ..http.context import platform
 from . import formfields, queries
 
 # Lazy: these are built at import, translated when a page renders them.
 STATUS_LABELS = {"running": lazy_gettext("办理中"), "completed": lazy_gettext("已办结"),
                  "cancelled": lazy_gettext("已撤回")}
-OUTCOME_LABELS = {"registered": lazy_gettext("已入库"), "rejected": lazy_gettext("未通过"),
-                  "paid": lazy_gettext("已支付"), "reimbursed": lazy_gettext("已报销"),
-                  "evaluated": lazy_gettext("已评价")}
+# Outcomes any process may have; the features register their own (REGISTRY.outcome_labels).
+OUTCOME_LABELS = {"rejected": lazy_gettext("未通过")}
 DECISION_LABELS = {"approve": lazy_gettext("同意"), "return": lazy_gettext("退回修改"),
                    "reject": lazy_gettext("不同意"), "submitted": lazy_gettext("提交"),
                    "withdraw": lazy_gettext("撤回")}
 
 
 def status_label(instance: Instance) -> str:
-    if instance.status == "completed" and instance.outcome in OUTCOME_LABELS:
-        return OUTCOME_LABELS[instance.outcome]
+    outcome = REGISTRY.outcome_labels.get(instance.outcome) or OUTCOME_LABELS.get(instance.outcome)
+    if instance.status == "completed" and outcome is not None:
+        return outcome
     return STATUS_LABELS.get(instance.status, instance.status)
 
 
@@ -40,6 +42,7 @@ def application(session: Session, instance: Instance) -> dict | None:
         return None
     schema = platform().forms.get(form)
     return {"form": form, "title": schema.get("title", form),
+            "print_label": REGISTRY.printable_forms.get(form),
             "rows": formfields.summary(schema, instance.data or {})}
 
 

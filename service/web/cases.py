@@ -1,17 +1,19 @@
-"""我的申请, the case page (timeline + diagram), withdraw, printable forms and start pages."""
+"""我的申请, the case page (timeline + diagram), withdraw, printable forms, and starting a case
+(each feature's start page posts here)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import cases, selection
-from ..api.common import commit, current_user, db, platform
-from ..errors import Conflict
-from . import queries, rewardinfo
+from ..core import cases
+from ..core.registry import REGISTRY
+from ..core.text import bad_strings
+from ..errors import Conflict, Invalid
+from ..http.context import current_user, db, platform
+from ..http.transaction import discard_changes, transactional
+from . import queries
 from .base import bp, chinese, login_required
 from .casefacts import case_facts, status_label
-
-PRINTABLE_FORMS = {"submit_application", "submit_reward_application"}
 
 
 @bp.get("/my")
@@ -41,15 +43,18 @@ def case_page(instance_id):
 
 @bp.route("/cases/<int:instance_id>/withdraw", methods=["GET", "POST"])
 @login_required
+@transactional
 def withdraw(instance_id):
     """GET asks for confirmation (works without JavaScript); POST withdraws."""
     user = current_user()
     instance = cases.get_instance_for(db(), user, instance_id)
     if request.method == "GET":
         return render_template("web/withdraw.html", case=instance)
-    comment = request.form.get("comment", "").strip()[:2000] or None
+    comment = request.form.get("comment", "").strip() or None
+    problems = bad_strings({"comment": comment}) if comment else {}
+    if problems:
+        raise Invalid("撤回说明包含非法字符或过长 / invalid comment", problems)
     cases.withdraw(platform(), db(), user, instance_id, comment)
-    commit()
     flash(gettext("已撤回申请（%(name)s）", name=instance.applicant_name))
     return redirect(url_for("web.case_page", instance_id=instance_id))
 
@@ -59,46 +64,28 @@ def withdraw(instance_id):
 def print_form(instance_id):
     instance = cases.get_instance_for(db(), current_user(), instance_id)
     facts = case_facts(db(), instance)
-    if not facts["application"] or facts["application"]["form"] not in PRINTABLE_FORMS:
+    if not facts["application"] or facts["application"]["form"] not in REGISTRY.printable_forms:
         abort(404)
     return render_template("web/print.html", **facts, today=platform().today())
 
 
-@bp.get("/start/selection")
-@login_required
-def start_selection_page():
-    today = platform().today()
-    campaign = selection.open_campaign(db(), today)
-    nxt = None if campaign else selection.next_opening(
-        db(), today, platform().config["FIRST_ROUND_YEAR"])
-    return render_template("web/start_selection.html", campaign=campaign, next_opening=nxt)
-
-
-@bp.get("/start/reward")
-@login_required
-def start_reward_page():
-    schema = platform().forms.get("submit_reward_application")
-    labels = schema["properties"]["reward_type"].get("x-enum-labels", {})
-    rules = [r for r in rewardinfo.reward_rules(db()) if r["reward_type"]]
-    return render_template("web/start_reward.html", rules=rules, labels=labels)
-
-
 @bp.post("/start/<process_id>")
 @login_required
+@transactional
 def start(process_id):
-    if process_id not in ("talent_selection", "reward_application"):
+    start_page = REGISTRY.start_pages.get(process_id)
+    if start_page is None:  # only processes a feature offers a start page for
         abort(404)
     user = current_user()
     try:
         instance = cases.start(platform(), db(), user, process_id, {})
-        commit()
     except Conflict as exc:
-        db().rollback()
+        discard_changes()
         existing = (exc.errors.get("instance_id") or [None])[0]
         flash(chinese(exc.message), "error")
         if existing:
             return redirect(url_for("web.case_page", instance_id=int(existing)))
-        return redirect(url_for("web.start_selection_page"))
+        return redirect(url_for(start_page))
     task = queries.my_ready_task(db(), user, instance.id)
     if task is None:
         return redirect(url_for("web.case_page", instance_id=instance.id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from ..forms import enum_label
+from ..core.forms import enum_label
 
 TEXTAREA_MIN_LENGTH = 500  # longer strings get a textarea
 RADIO_MAX_OPTIONS = 3

@@ -1,15 +1,15 @@
 """Read-side queries the pages need on top of the domain services (inbox filters, case facts).
 
-The inbox starts from service/inbox.py's query, so role and scope rules are applied once."""
+The inbox starts from core/inbox.py's query, so role and scope rules are applied once."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import inbox as inbox_service
-from .. import processes
-from ..models import HumanTask, Instance, ProcessDefinition, Unit, User
+from ..core import definitions
+from ..core import inbox as inbox_service
+from ..core.models import HumanTask, Instance, ProcessDefinition, Unit, User
 
 TABS = {"all": lazy_gettext("全部"), "mine": lazy_gettext("我的待办"), "queue": lazy_gettext("待签收")}
 
@@ -65,7 +65,7 @@ def inbox_choices(session: Session, user: User) -> dict:
 
 
 def process_names(session: Session) -> dict[str, str]:
-    return {d.process_id: d.name or d.process_id for d in processes.list_latest(session)}
+    return {d.process_id: d.name or d.process_id for d in definitions.list_latest(session)}
 
 
 def open_tasks(session: Session, instance: Instance) -> list[HumanTask]:

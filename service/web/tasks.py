@@ -6,10 +6,12 @@ from pathlib import Path
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
-from .. import access, attachments, cases, inbox
-from ..api.common import commit, current_user, db, platform
+from ..core import access, attachments, cases, inbox
+from ..core.models import Campaign, HumanTask, Instance
+from ..core.text import is_clean
 from ..errors import Invalid
-from ..models import Campaign, HumanTask, Instance
+from ..http.context import current_user, db, platform
+from ..http.transaction import discard_changes, transactional
 from . import formfields, queries
 from .base import bp, chinese, login_required, page_args, user_name
 from .casefacts import case_facts
@@ -31,6 +33,8 @@ def inbox_page():
     tab = request.args.get("tab", "all")
     tab = tab if tab in queries.TABS else "all"
     filters = {k: request.args.get(k, "").strip() for k in ("process", "task", "unit", "round", "q")}
+    if not is_clean(filters["q"]):  # what neither database can store cannot match a name
+        filters["q"] = ""
     for key in ("unit", "round"):
         filters[key] = int(filters[key]) if filters[key].isdigit() else None
     page, size = page_args()
@@ -78,6 +82,7 @@ def task_page(task_id):
 
 @bp.post("/tasks/<int:task_id>")
 @login_required
+@transactional
 def submit_task(task_id):
     user = current_user()
     task = cases.get_task_for(db(), user, task_id)
@@ -85,9 +90,8 @@ def submit_task(task_id):
     data = formfields.parse(formfields.describe(schema), request.form)
     try:
         done_task = cases.complete(platform(), db(), user, task_id, data)
-        commit()
     except Invalid as exc:  # also a refusal raised inside the diagram (e.g. Art. 5)
-        db().rollback()
+        discard_changes()
         task = cases.get_task_for(db(), user, task_id)
         return _render_task(task, values=data, errors=exc.errors, message=chinese(exc.message),
                             status=422)
@@ -99,9 +103,9 @@ def submit_task(task_id):
 
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
+@transactional
 def claim_task(task_id):
     task = cases.claim(platform(), db(), current_user(), task_id)
-    commit()
     flash(gettext("已签收：%(step)s（%(name)s）", step=task.title, name=task.applicant_name))
     return redirect(request.form.get("back") == "task"
                     and url_for("web.task_page", task_id=task_id) or url_for("web.index"))
@@ -109,15 +113,16 @@ def claim_task(task_id):
 
 @bp.post("/tasks/<int:task_id>/release")
 @login_required
+@transactional
 def release_task(task_id):
     task = cases.release(platform(), db(), current_user(), task_id)
-    commit()
     flash(gettext("已退回队列：%(step)s（%(name)s）", step=task.title, name=task.applicant_name))
     return redirect(url_for("web.index"))
 
 
 @bp.post("/cases/<int:instance_id>/attachments")
 @login_required
+@transactional
 def upload(instance_id):
     user = current_user()
     instance = cases.get_instance_for(db(), user, instance_id)
@@ -132,10 +137,9 @@ def upload(instance_id):
     try:
         attachment = attachments.save(db(), user, instance, upload_file, cfg["UPLOAD_DIR"],
                                       cfg["MAX_UPLOAD_BYTES"], task_id)
-        commit()
         flash(gettext("已上传：%(file)s", file=attachment.filename))
     except Invalid as exc:
-        db().rollback()
+        discard_changes()
         flash(gettext("；").join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
     return redirect(back)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from defusedxml import ElementTree
 
-from .. import processes
+from ...core import definitions
 
 DECISION_ID = "reward_amounts"
 
@@ -22,7 +22,7 @@ def _literal(text: str | None):
 
 def reward_rules(session) -> list[dict]:
     """[{reward_type, description, tuition_ratio, fixed_amount, min_service_years}] by rule."""
-    definition = processes.latest(session, DECISION_ID, kind="dmn")
+    definition = definitions.latest(session, DECISION_ID, kind="dmn")
     if definition is None:
         return []
     root = ElementTree.fromstring(definition.xml.encode("utf-8"))

@@ -6,10 +6,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import settings
-from .errors import Conflict, Invalid
-from .models import Campaign, Instance, SelectionEntry, User
-from .settings import month_day
+from ...core import settings
+from ...core.models import Campaign, Instance, User
+from ...core.settings import month_day
+from ...errors import Conflict, Invalid
+from .models import SelectionEntry
+
+PROCESS_ID = "talent_selection"
+
+settings.register("round_opening", "03-01", "选拔轮次开放日期（MM-DD）", "month_day")
+settings.register("round_window_days", 30, "选拔轮次开放天数", "positive_int")
 
 
 def list_campaigns(session: Session) -> list[Campaign]:
@@ -49,12 +55,19 @@ def next_opening(session: Session, today: date, first_round_year: int,
     return opening
 
 
+def next_opening_on(platform, session: Session) -> date:
+    """The one answer to "when does the next round open?" for the API's 409, the start page and
+    anything else: the admin's settings (first year, opening date) as they stand."""
+    values = settings.load(session, platform.config)
+    return next_opening(session, platform.today(), int(values["first_round_year"]),
+                        values["round_opening"])
+
+
 def check_can_start_selection(platform, session: Session, user: User) -> Campaign:
     today = platform.today()
     campaign = open_campaign(session, today)
     if campaign is None:
-        values = settings.load(session, platform.config)
-        nxt = next_opening(session, today, int(values["first_round_year"]), values["round_opening"])
+        nxt = next_opening_on(platform, session)
         raise Conflict(f"当前没有开放的选拔轮次，下一轮将于 {nxt.isoformat()} 开放 / no selection round "
                        f"is open; the next opens on {nxt.isoformat()}",
                        {"next_opens_on": [nxt.isoformat()]})
@@ -65,3 +78,23 @@ def check_can_start_selection(platform, session: Session, user: User) -> Campaig
         raise Conflict("本轮已提交过选拔申请 / you already have a selection case in this round",
                        {"instance_id": [str(existing.id)]})
     return campaign
+
+
+# Hooks of `talent_selection` (see core/registry.py ProcessHooks).
+
+def before_start(platform, session: Session, user: User, instance: Instance) -> None:
+    instance.campaign_id = check_can_start_selection(platform, session, user).id
+
+
+def after_insert(platform, session: Session, user: User, instance: Instance) -> None:
+    # The unique (round, person) key settles two simultaneous starts: the loser gets a 409.
+    session.add(SelectionEntry(campaign_id=instance.campaign_id, user_id=user.id,
+                               instance_id=instance.id))
+
+
+def on_end(session: Session, instance: Instance) -> None:
+    """A withdrawn or rejected case frees the person to apply again in the same round."""
+    if instance.status == "cancelled" or instance.outcome == "rejected":
+        for entry in session.scalars(select(SelectionEntry).where(
+                SelectionEntry.instance_id == instance.id)):
+            session.delete(entry)

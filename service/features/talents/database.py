@@ -1,12 +1,21 @@
 """The talent database (信息库, Art. 6–7) and its read side."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import TALENT_DB_ROLES
-from .errors import Forbidden
-from .models import Talent, User
+from ...core.dates import add_years
+from ...core.models import User
+from ...core.operations import ServiceContext
+from ...core.registry import REGISTRY
+from ...core.roles import TALENT_DB_ROLES
+from ...errors import Forbidden
+from .models import Talent, TalentEvaluation
+
+# Art. 6: a registered talent is cultivated for two years.
+CULTIVATION_YEARS = 2
 
 
 def list_talents(session: Session, user: User) -> list[tuple[Talent, str]]:
@@ -19,7 +28,6 @@ def list_talents(session: Session, user: User) -> list[tuple[Talent, str]]:
 
 def evaluations_by_user(session: Session, user_ids) -> dict[int, list]:
     """Annual evaluation results (Art. 18) per talent, newest year first."""
-    from .models_jobs import TalentEvaluation
     found: dict[int, list] = {}
     if not user_ids:
         return found
@@ -27,3 +35,22 @@ def evaluations_by_user(session: Session, user_ids) -> dict[int, list]:
             TalentEvaluation.user_id.in_(set(user_ids))).order_by(TalentEvaluation.year.desc())):
         found.setdefault(row.user_id, []).append(row)
     return found
+
+
+def active_talent(session: Session, user_id: int, today: date) -> Talent | None:
+    return session.scalars(select(Talent).where(
+        Talent.user_id == user_id, Talent.status == "active", Talent.registered_on <= today,
+        Talent.period_ends_on >= today).limit(1)).first()
+
+
+@REGISTRY.operation
+def register_talent(ctx: ServiceContext, data: dict, params: dict) -> int:
+    years = CULTIVATION_YEARS
+    talent = Talent(user_id=ctx.starter.id, name=data.get("name") or ctx.starter.display_name,
+                    unit_id=ctx.instance.unit_id, talent_category=data.get("talent_category") or "",
+                    campaign_id=ctx.instance.campaign_id, instance_id=ctx.instance.id,
+                    registered_on=ctx.today, period_ends_on=add_years(ctx.today, years),
+                    status="active")
+    ctx.session.add(talent)
+    ctx.session.flush()
+    return talent.id

@@ -1,19 +1,20 @@
-"""The talent database (信息库) with its Excel export, and the notifications list."""
+"""The talent database page (信息库) with its Excel export."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
-from flask import redirect, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, send_file
 from flask_babel import gettext, lazy_gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
 
-from .. import notifications, talents
-from ..api.common import commit, current_user, db, platform
-from ..models import Campaign, Unit
-from .base import bp, login_required
+from ...core.models import Campaign, Unit
+from ...http.context import current_user, db, platform
+from ...web.base import login_required
+from . import database
+
+bp = Blueprint("talents", __name__, template_folder="templates")
 
 STATUS_LABELS = {"active": lazy_gettext("培养期内"), "ended": lazy_gettext("已期满")}
 COLUMNS = [lazy_gettext("姓名"), lazy_gettext("用户名"), lazy_gettext("人才类别"),
@@ -27,8 +28,8 @@ def _category_labels() -> dict:
 
 
 def _filtered_talents():
-    """The rows talents.list_talents returns (it checks the role), filtered by the query string."""
-    rows = talents.list_talents(db(), current_user())
+    """The rows database.list_talents returns (it checks the role), filtered by the query string."""
+    rows = database.list_talents(db(), current_user())
     filters = {k: request.args.get(k, "").strip() for k in ("category", "unit", "round", "status")}
     out = []
     for talent, username in rows:
@@ -54,19 +55,19 @@ def _lookups():
 
 @bp.get("/talents")
 @login_required
-def talents_page():
+def list_page():
     rows, filters = _filtered_talents()
     units, rounds = _lookups()
     grades = platform().forms.get("unit_assessment")["properties"]["grade"].get("x-enum-labels", {})
-    return render_template("web/talents.html", rows=rows, filters=filters, units=units,
+    return render_template("talents/list.html", rows=rows, filters=filters, units=units,
                            rounds=rounds, categories=_category_labels(),
                            statuses=STATUS_LABELS, grades=grades,
-                           evaluations=talents.evaluations_by_user(db(), [t.user_id for t, _ in rows]))
+                           evaluations=database.evaluations_by_user(db(), [t.user_id for t, _ in rows]))
 
 
 @bp.get("/talents.xlsx")
 @login_required
-def talents_export():
+def export():
     rows, _ = _filtered_talents()
     units, rounds = _lookups()
     categories = _category_labels()
@@ -88,22 +89,5 @@ def talents_export():
     book.save(buffer)
     buffer.seek(0)
     return send_file(buffer, as_attachment=True,
-                     download_name=gettext("人才信息库") + f"-{date.today()}.xlsx",
+                     download_name=gettext("人才信息库") + f"-{platform().today()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-@bp.get("/notifications")
-@login_required
-def notifications_page():
-    return render_template("web/notifications.html",
-                           items=notifications.for_user(db(), current_user()))
-
-
-@bp.post("/notifications/<int:notification_id>/read")
-@login_required
-def read_notification(notification_id):
-    item = notifications.mark_read(db(), current_user(), notification_id)
-    commit()
-    if item.task_id and request.form.get("open"):
-        return redirect(url_for("web.task_page", task_id=item.task_id))
-    return redirect(url_for("web.notifications_page"))

@@ -1,0 +1,80 @@
+"""Where features plug into the workflow core, so the core never names a process.
+
+A feature (talentflow/features/<name>/) registers at import time: the service-task operations
+its diagrams call, its scheduled jobs, its settings, per-process hooks around starting and
+ending a case, its outcome labels, its API and page blueprints and its navigation links. The
+core, the HTTP adapters and the scheduler read them from `REGISTRY`.
+
+`talentflow.features` imports every feature; `talentflow.platform` imports that, so any
+process that builds a Platform has the full registry."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class ProcessHooks:
+    """Per-process rules the generic case code calls (each optional).
+
+    before_start(platform, session, user, instance): check the start and fill extra columns
+        before the case is inserted (raise a ServiceError to refuse it);
+    after_insert(platform, session, user, instance): the case has its id now;
+    on_end(session, instance): the case was cancelled or completed (`instance.outcome` set)."""
+    before_start: Callable | None = None
+    after_insert: Callable | None = None
+    on_end: Callable | None = None
+
+
+@dataclass
+class Job:
+    name: str
+    run: Callable  # (platform, session, as_of) -> summary dict
+    default_schedule: str  # crontab, minute hour day month weekday
+    description: str
+
+
+@dataclass
+class NavLink:
+    """A link in the page header. `roles`: only users holding one of them see it (None: all)."""
+    endpoint: str
+    label: object  # a lazy_gettext string, translated when the page renders
+    roles: tuple[str, ...] | None = None
+    # A "start a case" link: 我的申请 shows it as a button labelled `start_label`.
+    start_label: object = None
+    order: int = 100  # position in the header, smallest first
+
+
+@dataclass
+class Registry:
+    operations: dict[str, Callable] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    hooks: dict[str, ProcessHooks] = field(default_factory=dict)
+    # process id -> endpoint of its start page; only these may be started from the web UI
+    start_pages: dict[str, str] = field(default_factory=dict)
+    outcome_labels: dict[str, object] = field(default_factory=dict)
+    # form key -> label of its print link: forms the case page offers as a printable paper form
+    printable_forms: dict[str, object] = field(default_factory=dict)
+    nav: list[NavLink] = field(default_factory=list)
+    api_blueprints: list = field(default_factory=list)
+    web_blueprints: list = field(default_factory=list)
+
+    def operation(self, fn: Callable) -> Callable:
+        """Decorator: a server function diagrams may call by name from a service task."""
+        if self.operations.get(fn.__name__, fn) is not fn:
+            raise ValueError(f"operation {fn.__name__} registered twice")
+        self.operations[fn.__name__] = fn
+        return fn
+
+    def job(self, default_schedule: str, description: str) -> Callable:
+        """Decorator: a scheduled job, a plain function of (platform, session, as_of)."""
+        def add(fn: Callable) -> Callable:
+            self.jobs[fn.__name__] = Job(fn.__name__, fn, default_schedule, description)
+            return fn
+        return add
+
+    def process_hooks(self, process_id: str) -> ProcessHooks:
+        return self.hooks.setdefault(process_id, ProcessHooks())
+
+
+REGISTRY = Registry()

@@ -1,0 +1,91 @@
+"""Overdue reminders (the `task_reminders` job) and the reminder a BPMN timer sends
+(the `remind_task_holders` service-task operation)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import notifications
+from . import settings as settings_store
+from .jobs import DatedPlatform, done_targets, once_many
+from .models import HumanTask, User
+from .registry import REGISTRY
+
+
+@REGISTRY.job("0 9 * * *", "超期提醒任务")
+def task_reminders(platform, session: Session, as_of: date) -> dict:
+    """Remind the holder (or the role's users in scope) of every task past its due date, once
+    per task per day; from `reminder_escalation_days` working days overdue, also the
+    supervising role in the same scope."""
+    values = settings_store.load(session, platform.config)
+    calendar = platform.calendar
+    period = as_of.isoformat()
+    summary = {"date": period, "tasks": 0, "notified": 0, "escalated": 0, "skipped": 0}
+    if values["reminder_workdays_only"] and not calendar.is_workday(as_of):
+        summary["reason"] = "not_a_workday"
+        return summary
+    cutoff = datetime.combine(as_of, time.min)  # overdue: its last day ended before today
+    done = done_targets(session, "task_reminders", period)
+    overdue = [t for t in session.scalars(select(HumanTask).where(
+        HumanTask.due_at < cutoff, HumanTask.status == "ready").order_by(HumanTask.due_at))
+        if f"task:{t.id}" not in done]
+    summary["skipped"] = len(done)
+    escalate_after = int(values["reminder_escalation_days"])
+    supervisors = values["escalation_roles"] or {}
+    users_by_role: dict[str, list[User]] = {}
+    now = DatedPlatform(platform, as_of).now()
+
+    def remind(task: HumanTask) -> None:
+        late = max(calendar.workdays_between(task.due_at.date(), as_of), 0)
+        link = notifications.task_link(values["base_url"], task.id)
+        what = f"“{task.applicant_name or '申请人'}”的“{task.title}”"
+        told = set()
+        for user in notifications.task_recipients(session, task, users_by_role=users_by_role):
+            notifications.notify(
+                session, user, "reminder",
+                f"待办超期提醒：{what}已于 {task.due_at:%Y-%m-%d} 到期（超期 {late} 个工作日），请尽快办理。",
+                task_id=task.id, subject=f"【人才培养】待办超期提醒：{task.title}", link=link, now=now)
+            told.add(user.id)
+            summary["notified"] += 1
+        role = supervisors.get(task.role or "applicant")
+        if escalate_after and late >= escalate_after and role:
+            if role == "department_reviewer" and task.department_id is None:
+                role = "org_reviewer"  # a unit without a department answers to the district
+            for user in notifications.task_recipients(session, task, role=role,
+                                                      users_by_role=users_by_role):
+                if user.id in told:
+                    continue
+                notifications.notify(
+                    session, user, "reminder",
+                    f"督办提醒：{what}已超期 {late} 个工作日仍未办理，请督促办理。",
+                    task_id=task.id, subject=f"【人才培养】督办提醒：{task.title}", link=link, now=now)
+                summary["escalated"] += 1
+
+    counts = once_many(session, "task_reminders", period, overdue, lambda t: f"task:{t.id}", remind)
+    summary["tasks"] = counts["done"]
+    summary["skipped"] += counts["skipped"]
+    summary["failed"] = counts["failed"]
+    return summary
+
+
+@REGISTRY.operation
+def remind_task_holders(ctx, data: dict, params: dict) -> int:
+    """Notify whoever may work the case's open task `task` (a BPMN id; e.g. a boundary timer on
+    a slow review): the holder, or the role's users in scope. Returns how many were told."""
+    name = params.get("task")
+    tasks = list(ctx.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == ctx.instance.id, HumanTask.status == "ready",
+        HumanTask.name == name)))
+    base_url = settings_store.get(ctx.session, ctx.settings, "base_url")
+    told = 0
+    for task in tasks:
+        message = (f"“{task.applicant_name or '申请人'}”的“{task.title}”已等待较长时间，"
+                   f"请尽快办理。")
+        for user in notifications.task_recipients(ctx.session, task):
+            notifications.notify(ctx.session, user, "reminder", message, task_id=task.id,
+                                 subject=f"【人才培养】待办提醒：{task.title}",
+                                 link=notifications.task_link(base_url, task.id), now=ctx.now)
+            told += 1
+    return told

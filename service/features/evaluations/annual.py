@@ -1,0 +1,92 @@
+"""Annual evaluation (Art. 18): the `annual_evaluation` job starts one case per talent in a
+reward's service period; the unit's grade is recorded on the talent's record."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...core import cases, notifications
+from ...core import settings as settings_store
+from ...core.jobs import DatedPlatform, done_targets, once
+from ...core.models import HumanTask, User
+from ...core.registry import REGISTRY
+from ...errors import Refusal
+from ..rewards.models import Reward
+from ..talents.models import Talent, TalentEvaluation
+
+PROCESS_ID = "annual_evaluation"
+EVALUATED_REWARD_OUTCOMES = ("paid", "reimbursed")
+
+settings_store.register("evaluation_date", "12-01", "年度考核启动日期（MM-DD）", "month_day")
+
+
+def evaluation_date_for(values: dict, as_of: date) -> date:
+    """The latest evaluation date on or before `as_of` (earlier years are never caught up)."""
+    this_year = settings_store.month_day(values["evaluation_date"], as_of.year)
+    return this_year if as_of >= this_year else settings_store.month_day(
+        values["evaluation_date"], as_of.year - 1)
+
+
+@REGISTRY.job("0 2 * * *", "年度考核任务")
+def annual_evaluation(platform, session: Session, as_of: date) -> dict:
+    """Art. 18: one `annual_evaluation` case per talent whose reward service period runs on the
+    evaluation date, started with the talent as its starter."""
+    values = settings_store.load(session, platform.config)
+    on = evaluation_date_for(values, as_of)
+    period = str(on.year)
+    user_ids = sorted(set(session.scalars(select(Reward.user_id).where(
+        Reward.outcome.in_(EVALUATED_REWARD_OUTCOMES), Reward.reward_type != "platform",
+        Reward.ended_on <= on, Reward.service_ends_on > on))))
+    done = done_targets(session, "annual_evaluation", period)
+    dated = DatedPlatform(platform, as_of)
+    summary = {"year": on.year, "evaluation_date": on.isoformat(), "started": [],
+               "skipped": 0, "failed": 0}
+    for user_id in user_ids:
+        target = f"user:{user_id}"
+        if target in done:
+            summary["skipped"] += 1
+            continue
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            continue
+
+        def start(user=user):
+            instance = cases.start(dated, session, user, PROCESS_ID, {}, seed_data={
+                "evaluation_year": on.year, "evaluation_date": on.isoformat()})
+            summary["started"].append(instance.id)
+            task = session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "ready")).first()
+            if task is not None:
+                notifications.notify(
+                    session, user, "evaluation",
+                    f"请完成{on.year}年度培养对象考核评价个人自评（能力水平、工作绩效、科研计划完成情况），"
+                    f"办理期限 {task.due_at:%Y-%m-%d}。", task_id=task.id,
+                    subject=f"【人才培养】{on.year}年度考核评价：请完成个人自评",
+                    link=notifications.task_link(values["base_url"], task.id), now=dated.now())
+
+        result = once(session, "annual_evaluation", period, target, start)
+        if result != "done":
+            summary[result] += 1
+    return summary
+
+
+@REGISTRY.operation
+def record_evaluation(ctx, data: dict, params: dict) -> int:
+    """Write the unit's grade on the talent's record (one result per talent per year)."""
+    year = int(data.get("evaluation_year") or ctx.today.year)
+    grade = data.get("grade")
+    if grade not in ("excellent", "competent", "basically_competent", "incompetent"):
+        raise Refusal("考核等次无效 / invalid grade", {"grade": ["请选择考核评价等次"]})
+    talent = ctx.session.scalars(select(Talent).where(Talent.user_id == ctx.starter.id)
+                                 .order_by(Talent.registered_on.desc()).limit(1)).first()
+    row = ctx.session.scalars(select(TalentEvaluation).where(
+        TalentEvaluation.user_id == ctx.starter.id, TalentEvaluation.year == year)).first()
+    if row is None:
+        row = TalentEvaluation(user_id=ctx.starter.id, year=year, instance_id=ctx.instance.id)
+        ctx.session.add(row)
+    row.talent_id = talent.id if talent else None
+    row.grade, row.comment, row.recorded_on = grade, data.get("comment"), ctx.today
+    ctx.session.flush()
+    return row.id

@@ -1,0 +1,57 @@
+"""Art. 5 eligibility: the facts the `art5_eligibility` DMN table decides on, and the refusal
+that names each failed condition. Service-task operations of `talent_selection`."""
+from __future__ import annotations
+
+from datetime import date
+
+from ...core.dates import full_years
+from ...core.operations import ServiceContext
+from ...core.registry import REGISTRY
+from ...errors import Refusal
+
+ART5_CHECKS = ("ethics", "age", "work_years", "qualification", "appraisals", "service_agreement")
+ART5_MESSAGES = {
+    "ethics": "未承诺具有良好的政治思想素质和职业道德（第五条第一项）",
+    "age": "年龄不符合条件：须为45周岁以下（第五条第二项）",
+    "work_years": "工作年限不符合条件：须为两年以上（第五条第二项）",
+    "qualification": "须具有大学本科及以上学历，或中级及以上专业技术资格，或中级及以上技能等级证书，"
+                     "或中级以上农业实用技术职称（第五条第三项）",
+    "appraisals": "申请年度前连续两年的年度考核须齐全且无基本称职、不称职等次（第五条第四项）",
+    "service_agreement": "须与用人单位就培养后最低服务年限协商一致并签订协议（第五条第五项）",
+}
+GRADE_RANK = {"excellent": 0, "competent": 1, "basically_competent": 2, "incompetent": 3}
+
+
+@REGISTRY.operation
+def derive_applicant_facts(ctx: ServiceContext, data: dict, params: dict) -> dict:
+    birth = date.fromisoformat(data["birth_date"])
+    work_start = date.fromisoformat(data["work_start_date"])
+    wanted = {ctx.today.year - 1, ctx.today.year - 2}
+    grades = {}
+    for row in data.get("appraisals") or []:
+        if row.get("year") in wanted:
+            previous = grades.get(row["year"])
+            if previous is None or GRADE_RANK[row["grade"]] > GRADE_RANK[previous]:
+                grades[row["year"]] = row["grade"]
+    worst = max(grades.values(), key=GRADE_RANK.__getitem__) if grades else None
+    return {
+        "age": full_years(birth, ctx.today),
+        "work_years": full_years(work_start, ctx.today),
+        "appraisals_complete": set(grades) == wanted,
+        "worst_appraisal": worst,
+    }
+
+
+@REGISTRY.operation
+def assess_eligibility(ctx: ServiceContext, data: dict, params: dict) -> dict:
+    failed = set(data.get("failed_checks") or [])
+    result = {check: check not in failed for check in ART5_CHECKS}
+    result["eligible"] = all(result.values()) and not data.get("shortage_exception")
+    return result
+
+
+@REGISTRY.operation
+def refuse_ineligible(ctx: ServiceContext, data: dict, params: dict) -> None:
+    failed = [c for c in ART5_CHECKS if not (data.get("eligibility") or {}).get(c, False)]
+    raise Refusal("申请不符合《自流井区人才培养暂行办法》第五条规定的条件 / the application does not "
+                  "meet Art. 5", {c: [ART5_MESSAGES[c]] for c in failed})

@@ -1,0 +1,44 @@
+"""One transaction per user action, for API views and pages alike.
+
+`@transactional` commits the request's session when the view succeeds and rolls it back when
+it raises or answers an error status (a form shown again with its errors, say): the action is
+saved whole or not at all, and no view writes commit or rollback calls itself. A lost race
+found at commit (stale version, unique key) propagates to the adapter's error handlers (409)."""
+from __future__ import annotations
+
+from functools import wraps
+
+from .context import db
+
+
+def transactional(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            result = view(*args, **kwargs)
+        except BaseException:
+            db().rollback()
+            raise
+        status = _status_of(result)
+        if status is not None and status >= 400:
+            db().rollback()
+        else:
+            db().commit()
+        return result
+    return wrapper
+
+
+def discard_changes() -> None:
+    """Drop what a failed action left in the session before the view reads again to answer
+    (the form page shown with its errors). The transaction itself is still the decorator's."""
+    db().rollback()
+
+
+def _status_of(result) -> int | None:
+    """The status a view's return value will have: (body, status) tuples, responses, or None
+    for a plain body that flask-smorest serializes with its documented success status."""
+    if isinstance(result, tuple) and len(result) >= 2 and isinstance(result[1], int):
+        return result[1]
+    if hasattr(result, "status_code"):
+        return result.status_code
+    return None

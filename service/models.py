@@ -1,0 +1,11 @@
+"""Every table of the service in one namespace: the core's and each feature's, all on one
+`Base.metadata` (what Alembic migrates and the tests reset)."""
+from __future__ import annotations
+
+from .core.models import (  # noqa: F401
+    Attachment, Base, Campaign, Department, EmailOutbox, HistoryEvent, HumanTask, Instance, JobRun,
+    JobStatus, Notification, ProcessDefinition, Setting, Unit, User, UserRole, localnow,
+)
+from .features.rewards.models import Reward  # noqa: F401
+from .features.selection.models import SelectionEntry  # noqa: F401
+from .features.talents.models import Talent, TalentEvaluation  # noqa: F401
