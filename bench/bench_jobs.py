@@ -93,7 +93,7 @@ def main() -> None:
             for i in range(200)]).scalars().all()
         from talentflow.core.directory import create_user
         for i, unit_id in enumerate(units):
-            create_user(session, f"bench_reviewer{i}", "demo", ["unit_reviewer"],
+            create_user(session, f"bench_reviewer{i}", "bench-pass-1", ["unit_reviewer"],
                         display_name=f"单位审核员{i}", unit_id=unit_id, email=f"r{i}@bench.test")
     # Reminders: overdue unit reviews (no timers pending in them: next_timer_at empty).
     unit_template = _unit_review_case(platform)

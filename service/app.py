@@ -4,12 +4,13 @@ the adapters take from the registry."""
 from __future__ import annotations
 
 from flask import Flask, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from . import api, web
 from .errors import ServiceError
+from .http import converters, headers
 from .http.context import close_db
 from .platform import Platform
 
@@ -29,12 +30,15 @@ def create_app(config: dict | None = None, platform: Platform | None = None) -> 
     )
     app.json.ensure_ascii = False
     app.extensions["talentflow"] = platform
+    converters.install(app)
     api.init_app(app)
     web.init_app(app)
     # Errors are answered by the adapter the request belongs to: JSON under /api/, a Chinese
     # page everywhere else (an unknown address never reaches a blueprint, so this is app-wide).
-    for exc in (HTTPException, ServiceError, StaleDataError, IntegrityError, OperationalError):
+    for exc in (HTTPException, ServiceError, StaleDataError, IntegrityError, OperationalError,
+                InterfaceError, DisconnectionError):
         app.register_error_handler(exc, _handle_error)
+    app.after_request(headers.add_security_headers)
     app.teardown_appcontext(close_db)
     return app
 

@@ -11,7 +11,24 @@ from .platform import Platform  # importing it loads every feature, so REGISTRY.
 JOBS = tuple(REGISTRY.jobs)
 
 
-@click.group()
+class Commands(click.Group):
+    """A database that cannot be reached, or a malformed TALENTFLOW_DATABASE_URL, is one clear
+    line and a non-zero exit, not a traceback."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+        try:
+            return super().invoke(ctx)
+        except ArgumentError as exc:
+            raise click.ClickException(f"数据库地址无效（TALENTFLOW_DATABASE_URL）/ invalid database "
+                                       f"URL: {str(exc).splitlines()[0][:200]}")
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+            raise click.ClickException(f"无法连接数据库 / cannot reach the database: "
+                                       f"{(reason[0] if reason else type(exc).__name__)[:200]}")
+
+
+@click.group(cls=Commands)
 @click.pass_context
 def main(ctx):
     """TalentFlow 自流井区人才培养工作流服务."""

@@ -60,7 +60,7 @@ def seed(session: Session, today) -> dict:
         directory.create_user(session, username, PASSWORD, roles, display_name=display,
                               unit_id=units[unit].id if unit else None,
                               department_id=departments[dept].id if dept else None,
-                              email=f"{username}@example.test")
+                              email=f"{username}@example.test", demo_password=True)
         created["users"] += 1
     if rounds.open_campaign(session, today) is None:
         rounds.create_campaign(session, "selection", today - timedelta(days=1),

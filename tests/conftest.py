@@ -106,6 +106,9 @@ def api(app, seeded):
     return ApiClient(app)
 
 
+USER_PASSWORD = "demo-pass-1"  # passwords set through the API have at least 8 characters
+
+
 class ApiClient:
     """Drives the public HTTP API with Flask's test client; logs in per username."""
 
@@ -113,8 +116,10 @@ class ApiClient:
         self.app = app
         self.client = app.test_client()
         self._tokens: dict[str, str] = {}
+        self._passwords: dict[str, str] = {}  # users created through the API
 
-    def token(self, username, password="demo"):
+    def token(self, username, password=None):
+        password = password or self._passwords.get(username, "demo")
         if username not in self._tokens:
             r = self.client.post("/api/auth/token", json={"username": username, "password": password})
             assert r.status_code == 200, r.get_json()
@@ -162,9 +167,10 @@ class ApiClient:
 
     def create_user(self, username, roles, unit_id=None, department_id=None, display_name=""):
         r = self.post("/api/admin/users", {
-            "username": username, "password": "demo", "display_name": display_name or username,
+            "username": username, "password": USER_PASSWORD, "display_name": display_name or username,
             "roles": roles, "unit_id": unit_id, "department_id": department_id}, "admin")
         assert r.status_code == 201, r.get_json()
+        self._passwords[username] = USER_PASSWORD
         return r.get_json()["id"]
 
     def create_unit(self, name, type_, department_id=None):

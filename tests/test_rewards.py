@@ -126,8 +126,12 @@ AMOUNT_CASES = [
 @pytest.mark.parametrize("user,data,amount", AMOUNT_CASES,
                          ids=[f"{d['reward_type']}-{a}" for _, d, a in AMOUNT_CASES])
 def test_reward_amount_is_computed_by_the_service(api, user, data, amount):
+    reviewer = "unit_reviewer"
     if user == "applicant":
         register_talent(api)
+    else:  # the filer never reviews their own claim: a colleague of the unit does
+        reviewer = "unit_reviewer_colleague"
+        api.create_user(reviewer, ["unit_reviewer"], unit_id=api.me(user)["unit_id"])
     instance_id = apply(api, user, data)
     case = api.instance(instance_id, user)
     assert case["status"] == "running"
@@ -136,10 +140,11 @@ def test_reward_amount_is_computed_by_the_service(api, user, data, amount):
     assert case["data"]["payment_route"] == "special_fund"  # 区教育研究室: civil_service_institution
     assert case["data"]["reward_type"] == data["reward_type"]
     assert history_names(case) == [(SUBMIT, "submitted")]
-    assert open_tasks(api, instance_id, "unit_reviewer") == ["unit_review"]
+    assert open_tasks(api, instance_id, reviewer) == ["unit_review"]
+    assert open_tasks(api, instance_id, user) == []  # not in the filer's own inbox
     # the unit reviewer sees the computed amount on the review task
-    task = api.task_of(instance_id, "unit_reviewer", "unit_review")
-    shown = api.get(f"/api/tasks/{task['id']}", "unit_reviewer").get_json()
+    task = api.task_of(instance_id, reviewer, "unit_review")
+    shown = api.get(f"/api/tasks/{task['id']}", reviewer).get_json()
     assert shown["data"]["reward_amount"] == amount
 
 

@@ -214,12 +214,15 @@ def test_employer_finance_sees_only_its_own_units_reimbursement(api):
                      "unit_reviewer2")
     assert r.status_code == 200, r.get_json()
     assert api.instance(instance_id, "unit_reviewer2")["data"]["payment_route"] == "employer"
-    unit_task = api.task_of(instance_id, "unit_reviewer2", "unit_review")
+    # the filer never reviews their own claim: a colleague of the same unit does
+    api.create_user("unit_reviewer2_colleague", ["unit_reviewer"], unit_id=unit_id)
+    unit_task = api.task_of(instance_id, "unit_reviewer2_colleague", "unit_review")
+    assert unit_task["id"] not in inbox_ids(api, "unit_reviewer2", instance_id)
     # employer_finance of the same unit sees the case but cannot do the unit's review
     assert api.get(f"/api/instances/{instance_id}", "employer_finance").status_code == 200
     assert unit_task["id"] not in inbox_ids(api, "employer_finance", instance_id)
     assert api.complete(unit_task["id"], REVIEW, "employer_finance").status_code in (403, 404)
-    api.review(instance_id, "unit_reviewer2", "unit_review")
+    api.review(instance_id, "unit_reviewer2_colleague", "unit_review")
 
     task = api.task_of(instance_id, "employer_finance", "employer_reimbursement")
     assert task["role"] == "employer_finance"
@@ -354,7 +357,7 @@ def test_talent_database_is_closed_to_other_roles(api):
 ADMIN_CALLS = [
     ("/api/admin/departments", {"name": "新部门"}),
     ("/api/admin/units", {"name": "新单位", "type": "enterprise", "department_id": None}),
-    ("/api/admin/users", {"username": "mallory", "password": "x", "display_name": "m",
+    ("/api/admin/users", {"username": "mallory", "password": "x-mallory-1", "display_name": "m",
                           "roles": ["admin"], "unit_id": None, "department_id": None}),
     ("/api/admin/campaigns", {"kind": "selection", "opens_on": "2030-03-01",
                               "closes_on": "2030-03-31"}),
@@ -370,7 +373,7 @@ def test_admin_endpoints_refuse_every_other_role(api):
             **api.headers(user), "Content-Type": "application/xml"})
         assert_error(r, 403)
     # nothing was created by any of them
-    r = api.client.post("/api/auth/token", json={"username": "mallory", "password": "x"})
+    r = api.client.post("/api/auth/token", json={"username": "mallory", "password": "x-mallory-1"})
     assert_error(r, 401)
     assert [c["opens_on"] for c in api.get("/api/campaigns", "admin").get_json()
             if c["opens_on"] == "2030-03-01"] == []

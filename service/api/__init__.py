@@ -6,8 +6,10 @@ blueprints through the registry."""
 from __future__ import annotations
 
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 
 from ..core.registry import REGISTRY
+from ..http.converters import IdConverter
 from . import admin, auth, cases, tasks
 from .errors import handle_error
 from .guards import check_json_body, require_login
@@ -22,5 +24,6 @@ def init_app(app) -> None:
     for blueprint in (auth.blp, admin.blp, tasks.blp, cases.blp, *REGISTRY.api_blueprints):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.register_converter(IdConverter, integerconverter2paramschema)
     app.before_request(require_login)
     app.before_request(check_json_body)

@@ -80,7 +80,7 @@ def upload_attachment(instance_id):
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("缺少文件 / no file", {"file": ["请选择要上传的文件（multipart 字段 file）"]})
-    task_id = request.form.get("task_id", type=int)
+    task_id = attachments.upload_task_id(request.form.get("task_id"))
     cfg = platform().config
     attachment = attachments.save(db(), user, instance, upload, cfg["UPLOAD_DIR"],
                                   cfg["MAX_UPLOAD_BYTES"], task_id)

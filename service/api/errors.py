@@ -1,23 +1,47 @@
 """The API's errors: every failure answers the contract's JSON shape {"message", "errors"}."""
 from __future__ import annotations
 
+import json
+
 from flask import jsonify
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ServiceError
 from ..http.context import db
+from ..http.dberrors import classify, safe_rollback
+
+
+MAX_ERROR_BYTES = 64 * 1024
 
 
 def error_response(status: int, message: str, errors: dict | None = None):
-    response = jsonify({"message": message, "errors": errors or {}})
+    """The contract's error shape, at most 64 KB: a huge request cannot make a huger answer
+    (the first problems are kept, and the message says how many were left out)."""
+    errors = errors or {}
+    body = {"message": message, "errors": errors}
+    if len(json.dumps(body, ensure_ascii=False).encode()) > MAX_ERROR_BYTES - 1024:
+        kept, size = {}, 0
+        for key, messages in errors.items():
+            entry = {str(key)[:200]: [str(m)[:500] for m in list(messages)[:5]]
+                     if isinstance(messages, (list, tuple)) else str(messages)[:500]}
+            size += len(json.dumps(entry, ensure_ascii=False).encode())
+            if size > MAX_ERROR_BYTES // 2:
+                break
+            kept.update(entry)
+        left_out = len(errors) - len(kept)
+        body = {"message": f"{message[:2000]}（另有 {left_out} 项问题未列出 / {left_out} more "
+                           f"problems left out）", "errors": kept, "left_out": left_out}
+    response = jsonify(body)
     response.status_code = status
     return response
 
 
 def handle_service_error(exc: ServiceError):
-    return error_response(exc.status, exc.message, exc.errors)
+    response = error_response(exc.status, exc.message, exc.errors)
+    if getattr(exc, "retry_after", None):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def handle_http_exception(exc: HTTPException):
@@ -35,12 +59,15 @@ def handle_http_exception(exc: HTTPException):
     return error_response(exc.code or 500, message, errors)
 
 
-def handle_database_conflict(exc):
-    """A stale version, a unique key taken meanwhile or a lock timeout: the caller lost a race.
-    Raised at flush or commit; either way nothing of the action was saved."""
-    db().rollback()
-    if isinstance(exc, OperationalError) and not any(
-            word in str(exc).lower() for word in ("locked", "deadlock", "could not obtain lock")):
+def handle_database_error(exc):
+    """A stale version, a unique key taken meanwhile or a lock timeout: the caller lost a race
+    (409; raised at flush or commit, nothing of the action was saved). The database out of
+    reach: 503."""
+    safe_rollback(db())
+    kind = classify(exc)
+    if kind == "unavailable":
+        return error_response(503, "数据库暂时无法访问，请稍后重试 / the database is unavailable")
+    if kind is None:
         raise exc
     message = ("数据已被他人修改，请刷新后重试 / the case changed meanwhile; reload and retry"
                if isinstance(exc, StaleDataError) else
@@ -54,4 +81,4 @@ def handle_error(exc: Exception):
         return handle_service_error(exc)
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
-    return handle_database_conflict(exc)
+    return handle_database_error(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request
 
 from ..core.text import bad_strings
+from ..errors import Forbidden
 from ..http.context import current_user, platform
 from .errors import error_response
 
@@ -12,10 +13,13 @@ PUBLIC_API_PATHS = frozenset({"/api/auth/token", "/api/openapi.json"})
 
 def require_login():
     """before_request: every API endpoint but login and the OpenAPI document needs a caller,
-    checked before the body is parsed (a stranger gets 401, never field errors)."""
+    and /api/admin/ an admin — checked before the body is parsed (a stranger gets 401 and a
+    non-admin 403, never field errors)."""
     if request.path.startswith("/api/") and request.path not in PUBLIC_API_PATHS \
             and request.method != "OPTIONS":
-        current_user()
+        user = current_user()
+        if request.path.startswith("/api/admin/") and not user.has_role("admin"):
+            raise Forbidden("仅限系统管理员 / admin only")
     return None
 
 

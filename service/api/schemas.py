@@ -4,10 +4,16 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..core.directory import UNIT_TYPES
+from ..core.ids import MAX_ID
 from ..core.roles import ROLES
 
 NAME = validate.Length(min=1, max=200)
 TEXT = validate.Length(max=2000)
+
+
+def IdIn(**kwargs) -> fields.Integer:  # noqa: N802 (a field factory, read like a field class)
+    """An id in a request body: an out-of-range number is a 422 on the field, never a query."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class TokenIn(Schema):
@@ -38,7 +44,7 @@ class DepartmentIn(Schema):
 class UnitIn(Schema):
     name = fields.String(required=True, validate=NAME)
     type = fields.String(required=True, validate=validate.OneOf(list(UNIT_TYPES)))
-    department_id = fields.Integer(allow_none=True, load_default=None)
+    department_id = IdIn(allow_none=True, load_default=None)
 
 
 class UserIn(Schema):
@@ -47,8 +53,8 @@ class UserIn(Schema):
     display_name = fields.String(load_default="", validate=validate.Length(max=200))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1))
-    unit_id = fields.Integer(allow_none=True, load_default=None)
-    department_id = fields.Integer(allow_none=True, load_default=None)
+    unit_id = IdIn(allow_none=True, load_default=None)
+    department_id = IdIn(allow_none=True, load_default=None)
     email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
 

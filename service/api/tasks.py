@@ -5,6 +5,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from ..core import cases, inbox
+from ..core.ids import MAX_OFFSET, clamp
 from ..core.models import User
 from ..http.context import current_user, db, platform
 from ..http.transaction import transactional
@@ -24,12 +25,8 @@ def task_view(task) -> dict:
 
 
 def _paging():
-    try:
-        limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
-        offset = max(int(request.args.get("offset", 0)), 0)
-    except ValueError:
-        limit, offset = 200, 0
-    return limit, offset
+    return (clamp(request.args.get("limit"), 200, 1, 1000),
+            clamp(request.args.get("offset"), 0, 0, MAX_OFFSET))
 
 
 @blp.get("")

@@ -1,10 +1,10 @@
 """Who may see and work what: one place for role and scope rules (API and web share it)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, false, or_, select
 
 from .models import HumanTask, Instance, User
-from .roles import CASE_WIDE_ROLES, DISTRICT_ROLES, UNIT_ROLES
+from .roles import CASE_WIDE_ROLES, DISTRICT_ROLES, TASK_SCOPED_ROLES, UNIT_ROLES
 
 
 def claimable_clause(user: User):
@@ -20,14 +20,17 @@ def claimable_clause(user: User):
                                     HumanTask.department_id == user.department_id))
         elif role in DISTRICT_ROLES:
             clauses.append(HumanTask.role == role)
-    return or_(*clauses) if clauses else false()
+    if not clauses:
+        return false()
+    # Separation of duties: the starter of a case never works its reviews.
+    return and_(or_(*clauses), or_(HumanTask.starter_id.is_(None), HumanTask.starter_id != user.id))
 
 
 def may_work(user: User, task: HumanTask) -> bool:
     """May `user` claim or complete `task` (ignoring who holds it)?"""
     if task.role is None:
         return task.assignee_id == user.id
-    if not user.has_role(task.role):
+    if not user.has_role(task.role) or task.starter_id == user.id:
         return False
     if task.role in UNIT_ROLES:
         return user.unit_id is not None and task.unit_id == user.unit_id
@@ -41,19 +44,29 @@ def may_see_task(user: User, task: HumanTask) -> bool:
         or user.has_role("admin")
 
 
-def may_see_instance(user: User, instance: Instance) -> bool:
+def may_see_instance(user: User, instance: Instance, session=None) -> bool:
     if instance.starter_id == user.id or user.has_role(*CASE_WIDE_ROLES):
         return True
     if user.unit_id is not None and instance.unit_id == user.unit_id and user.has_role(*UNIT_ROLES):
         return True
-    return (user.department_id is not None and instance.department_id == user.department_id
-            and user.has_role("department_reviewer"))
+    if (user.department_id is not None and instance.department_id == user.department_id
+            and user.has_role("department_reviewer")):
+        return True
+    scoped = [role for role in user.roles if role in TASK_SCOPED_ROLES]
+    if scoped and session is not None:
+        return session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == instance.id, HumanTask.role.in_(scoped)).limit(1)) is not None
+    return False
 
 
 def visible_instances_clause(user: User):
     if user.has_role(*CASE_WIDE_ROLES):
         return True
     clauses = [Instance.starter_id == user.id]
+    scoped = [role for role in user.roles if role in TASK_SCOPED_ROLES]
+    if scoped:
+        clauses.append(Instance.id.in_(select(HumanTask.instance_id).where(
+            HumanTask.role.in_(scoped))))
     if user.unit_id is not None and user.has_role(*UNIT_ROLES):
         clauses.append(Instance.unit_id == user.unit_id)
     if user.department_id is not None and user.has_role("department_reviewer"):

@@ -6,12 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import access
 from ..errors import Conflict, Invalid, NotFound
+from .ids import parse_id
 from .models import Attachment, HumanTask, Instance, User
+
+# Certificates of one case: generous for a real application, a ceiling for a flood.
+MAX_PER_CASE = 30
 
 # Sniffed from the first bytes, never trusted from the client's Content-Type.
 SIGNATURES = (
@@ -29,6 +33,17 @@ def sniff(head: bytes, filename: str) -> str | None:
     return None
 
 
+def upload_task_id(raw) -> int | None:
+    """The optional `task_id` of an upload form: absent is None; anything but a valid id is an
+    unknown task (404), the same for the API and the pages."""
+    if raw is None or raw == "":
+        return None
+    task_id = parse_id(raw)
+    if task_id is None:
+        raise NotFound("任务不存在 / no such task")
+    return task_id
+
+
 def clean_filename(filename: str) -> str:
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
@@ -39,7 +54,7 @@ def clean_filename(filename: str) -> str:
 
 def save(session: Session, user: User, instance: Instance, upload, upload_dir: str,
          max_bytes: int, task_id: int | None = None) -> Attachment:
-    if not access.may_see_instance(user, instance):
+    if not access.may_see_instance(user, instance, session):
         raise NotFound("案件不存在 / no such case")
     if instance.status != "running":
         raise Conflict("案件已结束，不能再上传附件 / the case has ended")
@@ -47,6 +62,11 @@ def save(session: Session, user: User, instance: Instance, upload, upload_dir: s
         task = session.get(HumanTask, task_id)
         if task is None or task.instance_id != instance.id or not access.may_see_task(user, task):
             raise NotFound("任务不存在 / no such task")
+    count = session.scalar(select(func.count(Attachment.id)).where(
+        Attachment.instance_id == instance.id))
+    if count >= MAX_PER_CASE:
+        raise Invalid("附件数量已达上限 / too many attachments", {
+            "file": [f"每个案件最多上传 {MAX_PER_CASE} 个附件"]})
     filename = clean_filename(upload.filename)
     content = upload.stream.read(max_bytes + 1)
     if len(content) > max_bytes:
@@ -80,6 +100,6 @@ def get_for(session: Session, user: User, attachment_id: int) -> Attachment:
     if attachment is None:
         raise NotFound("附件不存在 / no such attachment")
     instance = session.get(Instance, attachment.instance_id)
-    if not access.may_see_instance(user, instance):
+    if not access.may_see_instance(user, instance, session):
         raise NotFound("附件不存在 / no such attachment")
     return attachment

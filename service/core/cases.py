@@ -5,11 +5,15 @@ wait state, re-index the human tasks, append history, save. The caller commits; 
 exception rolls the whole action back."""
 from __future__ import annotations
 
+import json
+import logging
+import secrets
+
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..db import is_postgres
-from ..engine import EngineError, LiveWorkflow, TaskNotReady, engine_clock
+from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, engine_clock
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import access, definitions
 from . import settings as settings_store
@@ -19,6 +23,16 @@ from .operations import ServiceContext
 from .registry import REGISTRY
 
 REVIEW_FORM = "review"
+# What one case may hold: forms take well under 100 KB; a diagram script building more is
+# refused rather than written to the database.
+MAX_CASE_DATA_BYTES = 2 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+
+class DiagramFailure(ServiceError):
+    """A deployed diagram failed on this case: the action is refused (400, as before) with a
+    plain message and a reference; the details are in the server log for the admin."""
+    status = 400
 
 
 def _service_handler(platform, session: Session, instance: Instance, starter: User | None):
@@ -44,15 +58,27 @@ def _run(platform, session, instance, starter, action) -> None:
             action(_service_handler(platform, session, instance, starter))
     except ServiceError:
         raise
+    except ValueTooLarge as exc:
+        raise Invalid(f"{exc}；本次操作未保存，请联系系统管理员 / nothing was saved",
+                      {"data": [str(exc).split(" / ")[0]]}) from exc
     except EngineError as exc:
-        raise ServiceError(f"流程执行出错 / the diagram failed while running: {exc}") from exc
+        # The engine's own text names internals (expressions, task ids): it goes to the log,
+        # the user gets a reference to quote to the administrator. Nothing was saved.
+        reference = secrets.token_hex(4)
+        log.error("case %s (%s v%s): the diagram failed while running [ref %s]: %s",
+                  instance.id, instance.process_id, instance.version, reference, exc)
+        raise DiagramFailure(f"流程配置有误，本次操作未保存，请联系系统管理员（参考编号 {reference}）/ the "
+                             f"process definition failed; nothing was saved (reference {reference})",
+                             {"reference": [reference]}) from exc
 
 
 def start(platform, session: Session, user: User, process_id: str, data: dict,
-          seed_data: dict | None = None) -> Instance:
+          seed_data: dict | None = None, by_system: bool = False) -> Instance:
     """Start a case with `user` as its starter (the API's caller, or the talent for whom the
-    scheduler starts an annual evaluation). `seed_data` is case data set by the server before
-    the first step (never taken from a client)."""
+    scheduler starts an annual evaluation, `by_system`). `seed_data` is case data set by the
+    server before the first step (never taken from a client)."""
+    if process_id in REGISTRY.system_started and not by_system:
+        raise Forbidden("该流程由系统自动发起，不能手工申请 / this process is started by the service only")
     definition = definitions.require_latest(session, process_id)
     compiled = platform.definitions.compiled(session, definition)
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
@@ -118,6 +144,10 @@ def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
 
 
 def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance]:
+    own_review = session.get(HumanTask, task_id)
+    if own_review is not None and own_review.role is not None and own_review.starter_id == user.id:
+        # Separation of duties: the starter knows the case has reviews; working one is refused.
+        raise Forbidden("不能审核本人提交的案件 / you may not review your own case")
     task = get_task_for(session, user, task_id)
     instance = lock_instance(session, task.instance_id)
     session.refresh(task)
@@ -175,7 +205,7 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
 
 def withdraw(platform, session: Session, user: User, instance_id: int, comment: str | None) -> Instance:
     instance = lock_instance(session, instance_id)
-    if not access.may_see_instance(user, instance):
+    if not access.may_see_instance(user, instance, session):
         raise NotFound("案件不存在 / no such case")
     if instance.starter_id != user.id:
         raise Forbidden("只有申请人可以撤回 / only the applicant may withdraw")
@@ -214,6 +244,11 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
     if status == "completed":
         instance.outcome = data.get("outcome")
     instance.data = _json_safe(data)
+    size = len(json.dumps(instance.data, ensure_ascii=False).encode())
+    if size > MAX_CASE_DATA_BYTES:
+        raise Invalid(f"案件数据过大（{size // 1024} KB，上限 {MAX_CASE_DATA_BYTES // 1024} KB），本次操作"
+                      f"未保存 / case data over the limit; nothing was saved",
+                      {"data": [f"案件数据不能超过 {MAX_CASE_DATA_BYTES // 1024} KB"]})
     instance.next_timer_at = live.next_timer_at()
     instance.updated_at = platform.now()
     # Set before reindex's queries autoflush, so the row is written (and its version bumped)
@@ -253,6 +288,7 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow) 
             name=info.name, title=info.title, form=info.form, role=info.role,
             unit_id=instance.unit_id, department_id=instance.department_id,
             assignee_id=instance.starter_id if info.role is None else None,
+            starter_id=instance.starter_id,
             applicant_name=instance.applicant_name, status="ready", created_at=now,
             due_at=platform.calendar.due_at(now, days)))
 
@@ -275,7 +311,7 @@ def task_data(session: Session, task: HumanTask) -> dict:
 
 def get_instance_for(session: Session, user: User, instance_id: int) -> Instance:
     instance = session.get(Instance, instance_id)
-    if instance is None or not access.may_see_instance(user, instance):
+    if instance is None or not access.may_see_instance(user, instance, session):
         raise NotFound("案件不存在 / no such case")
     return instance
 

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, Invalid
 from .models import Department, Unit, User, UserRole
 from .roles import ROLES
-from .security import hash_password
+from .ids import parse_id
+from .security import MIN_PASSWORD_LENGTH, hash_password
+from .text import name_problem
 
 
 UNIT_TYPES = {
@@ -21,7 +23,20 @@ UNIT_TYPES = {
 }
 
 
+def _exists(session: Session, model, value) -> bool:
+    key = parse_id(value)
+    return key is not None and session.get(model, key) is not None
+
+
+def _name_errors(**names) -> dict:
+    problems = {field: name_problem(value) for field, value in names.items()}
+    return {field: [problem] for field, problem in problems.items() if problem}
+
+
 def create_department(session: Session, name: str) -> Department:
+    errors = _name_errors(name=name)
+    if errors:
+        raise Invalid("部门名称有误 / invalid name", errors)
     if session.scalar(select(Department.id).where(Department.name == name)):
         raise Conflict("部门已存在 / department exists", {"name": ["名称已存在"]})
     department = Department(name=name)
@@ -31,10 +46,10 @@ def create_department(session: Session, name: str) -> Department:
 
 
 def create_unit(session: Session, name: str, type_: str, department_id: int | None) -> Unit:
-    errors = {}
+    errors = _name_errors(name=name)
     if type_ not in UNIT_TYPES:
         errors["type"] = [f"单位类型须为：{', '.join(UNIT_TYPES)}"]
-    if department_id is not None and session.get(Department, department_id) is None:
+    if department_id is not None and not _exists(session, Department, department_id):
         errors["department_id"] = ["主管部门不存在"]
     if errors:
         raise Invalid("单位信息有误 / invalid unit", errors)
@@ -48,17 +63,21 @@ def create_unit(session: Session, name: str, type_: str, department_id: int | No
 
 def create_user(session: Session, username: str, password: str, roles: list[str],
                 display_name: str = "", unit_id: int | None = None,
-                department_id: int | None = None, email: str | None = None) -> User:
-    errors = {}
+                department_id: int | None = None, email: str | None = None,
+                demo_password: bool = False) -> User:
+    """A user. Passwords have at least MIN_PASSWORD_LENGTH characters; only the demo data
+    (`demo_password`) keeps the documented password `demo`."""
+    errors = _name_errors(username=username, display_name=display_name or username)
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         errors["roles"] = [f"未知角色：{', '.join(bad)}" if bad else "至少需要一个角色"]
-    if unit_id is not None and session.get(Unit, unit_id) is None:
+    if unit_id is not None and not _exists(session, Unit, unit_id):
         errors["unit_id"] = ["单位不存在"]
-    if department_id is not None and session.get(Department, department_id) is None:
+    if department_id is not None and not _exists(session, Department, department_id):
         errors["department_id"] = ["部门不存在"]
-    if not password:
-        errors["password"] = ["密码不能为空"]
+    if not password or (len(password) < MIN_PASSWORD_LENGTH and not demo_password):
+        errors["password"] = [f"密码至少 {MIN_PASSWORD_LENGTH} 个字符 / at least "
+                              f"{MIN_PASSWORD_LENGTH} characters"]
     if errors:
         raise Invalid("用户信息有误 / invalid user", errors)
     if session.scalar(select(User.id).where(User.username == username)):

@@ -44,6 +44,8 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by POST /api/auth/logout: every API token issued before stops working.
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 
@@ -136,6 +138,8 @@ class HumanTask(Base):
     title: Mapped[str] = mapped_column(String(200))
     form: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(40))  # None: belongs to the starter
+    # The case's starter: never works a review of their own case (separation of duties).
+    starter_id: Mapped[int | None] = mapped_column(Integer)
     unit_id: Mapped[int | None] = mapped_column(Integer)
     department_id: Mapped[int | None] = mapped_column(Integer)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -233,3 +237,21 @@ class EmailOutbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebSession(Base):
+    """A logged-in browser. The cookie carries only this row's random id, so logging out (the
+    row deleted) ends the session on the server: a copy of the old cookie no longer works."""
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttling window (shared by every worker process)."""
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_user_at", "username", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime, default=localnow)

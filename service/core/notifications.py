@@ -58,7 +58,8 @@ def task_recipients(session: Session, task, role: str | None = None,
     role = role or task.role
     if role is None:
         return []
-    probe = HumanTask(role=role, unit_id=task.unit_id, department_id=task.department_id)
+    probe = HumanTask(role=role, unit_id=task.unit_id, department_id=task.department_id,
+                      starter_id=task.starter_id)
     if users_by_role is None:
         return [user for user in users_with_role(session, role) if access.may_work(user, probe)]
     # A job reminding thousands of tasks asks the same few scopes again and again: cache the
@@ -67,8 +68,9 @@ def task_recipients(session: Session, task, role: str | None = None,
     if scope not in users_by_role:
         if role not in users_by_role:
             users_by_role[role] = users_with_role(session, role)
+        probe.starter_id = None
         users_by_role[scope] = [u for u in users_by_role[role] if access.may_work(u, probe)]
-    return list(users_by_role[scope])
+    return [u for u in users_by_role[scope] if u.id != task.starter_id]
 
 
 def task_link(base_url: str, task_id: int) -> str:

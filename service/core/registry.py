@@ -53,6 +53,8 @@ class Registry:
     # process id -> endpoint of its start page; only these may be started from the web UI
     start_pages: dict[str, str] = field(default_factory=dict)
     outcome_labels: dict[str, object] = field(default_factory=dict)
+    # processes only the service itself starts (a user's start is 403)
+    system_started: set[str] = field(default_factory=set)
     # form key -> label of its print link: forms the case page offers as a printable paper form
     printable_forms: dict[str, object] = field(default_factory=dict)
     nav: list[NavLink] = field(default_factory=list)

@@ -14,6 +14,9 @@ ROLE_LABELS = {
 UNIT_ROLES = ("unit_reviewer", "employer_finance")
 DISTRICT_ROLES = ("org_reviewer", "hr_reviewer", "leadership", "finance", "admin")
 # Roles whose users see every case of the district (the others see their unit's or department's).
-CASE_WIDE_ROLES = ("org_reviewer", "hr_reviewer", "leadership", "finance", "admin")
+CASE_WIDE_ROLES = ("org_reviewer", "hr_reviewer", "leadership", "admin")
+# District roles that see only the cases they have a step in: the special fund (finance) pays
+# rewards and has no business reading every selection application's personal data.
+TASK_SCOPED_ROLES = ("finance",)
 # Roles that keep or consult the talent database (信息库).
 TALENT_DB_ROLES = ("hr_reviewer", "org_reviewer", "leadership", "admin")

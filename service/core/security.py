@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,12 +14,20 @@ _METHOD = os.environ.get("TALENTFLOW_PASSWORD_HASH_METHOD", "scrypt")
 _DUMMY_HASH = generate_password_hash("not a password", method=_METHOD)
 
 
+# scrypt is CPU-heavy on purpose: a flood of logins must not take every core from the other
+# requests, so at most this many hashes run at once (the rest wait without using CPU).
+_HASHING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
+MIN_PASSWORD_LENGTH = 8
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=_METHOD)
+    with _HASHING:
+        return generate_password_hash(password, method=_METHOD)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
-    return check_password_hash(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    with _HASHING:
+        return check_password_hash(password_hash or _DUMMY_HASH, password) and password_hash is not None
 
 
 class TokenSigner:
@@ -26,13 +35,17 @@ class TokenSigner:
         self._serializer = URLSafeTimedSerializer(secret, salt="talentflow-api-token")
         self.max_age = max_age
 
-    def issue(self, user_id: int) -> str:
-        return self._serializer.dumps({"uid": user_id})
+    def issue(self, user_id: int, generation: int = 0) -> str:
+        return self._serializer.dumps({"uid": user_id, "gen": generation})
 
-    def verify(self, token: str) -> int | None:
+    def verify(self, token: str) -> tuple[int, int] | None:
+        """(user id, token generation) of a valid token; the caller compares the generation
+        with the user's, so a revoked token (POST /api/auth/logout) stops working."""
         try:
             payload = self._serializer.loads(token, max_age=self.max_age)
         except (BadSignature, SignatureExpired):
             return None
-        uid = payload.get("uid") if isinstance(payload, dict) else None
-        return uid if isinstance(uid, int) else None
+        if not isinstance(payload, dict):
+            return None
+        uid, gen = payload.get("uid"), payload.get("gen", 0)
+        return (uid, gen) if isinstance(uid, int) and isinstance(gen, int) else None

@@ -32,3 +32,15 @@ def bad_strings(value, path="", depth=0) -> dict:
 def is_clean(text: str) -> bool:
     """No U+0000 and no unpaired surrogate: storable in both databases."""
     return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def name_problem(text: str) -> str | None:
+    """Why `text` cannot be a name (of a person, unit or department), or None. Control and
+    invisible format characters (zero-width spaces, direction marks) make two names look alike
+    or break the printed forms and exports."""
+    import unicodedata
+    if not text or not text.strip():
+        return "不能为空 / must not be blank"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+        return "不能包含控制字符或不可见字符 / contains control or invisible characters"
+    return None

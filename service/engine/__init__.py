@@ -4,4 +4,5 @@ from .definitions import (  # noqa: F401
     parse_xml, process_ids, referenced_decisions,
 )
 from .clock import engine_clock  # noqa: F401
+from .safe_eval import ValueTooLarge  # noqa: F401
 from .runtime import EngineError, LiveWorkflow, ReadyTask, Runtime, TaskNotReady  # noqa: F401

@@ -11,7 +11,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
-from .safe_eval import UnsafeExpression, check_expression, check_script
+from .safe_eval import UnsafeExpression, check_expression, check_script, safe_eval
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DMN_NAMESPACES = (
@@ -138,9 +138,12 @@ def check_dmn(root) -> tuple[list[str], list[dict]]:
         text_node = node.find(f"{{{ns}}}text")
         return (text_node.text or "").strip() if text_node is not None else ""
 
+    for decision in root.iter(f"{{{ns}}}decision"):
+        problems += _length_problems(decision)
     for table in root.iter(f"{{{ns}}}decisionTable"):
         inputs = [text_of(i.find(f"{{{ns}}}inputExpression")) if i.find(f"{{{ns}}}inputExpression")
                   is not None else "" for i in table.iterfind(f"{{{ns}}}input")]
+        samples = [_sample(i.find(f"{{{ns}}}inputExpression")) for i in table.iterfind(f"{{{ns}}}input")]
         for expr, node in zip(inputs, table.iterfind(f"{{{ns}}}input")):
             if expr:
                 problems += _expression_problems(expr, node, node.get("id"))
@@ -151,12 +154,68 @@ def check_dmn(root) -> tuple[list[str], list[dict]]:
                     continue
                 input_expr = inputs[column] if column < len(inputs) else "dmninput"
                 candidates = [cell.replace("?", "(dmninput)")] if "?" in cell else [cell, input_expr + cell]
-                problems += _first_valid(candidates, entry, rule.get("id"))
+                found = _first_valid(candidates, entry, rule.get("id"))
+                problems += found or _trial_problems(
+                    cell, samples[column] if column < len(samples) else None, entry, rule.get("id"))
             for entry in rule.iterfind(f"{{{ns}}}outputEntry"):
                 cell = text_of(entry)
                 if cell:
-                    problems += _expression_problems(cell, entry, rule.get("id"))
+                    found = _expression_problems(cell, entry, rule.get("id"))
+                    problems += found or _trial_problems(cell, _NO_INPUT, entry, rule.get("id"),
+                                                         output=True)
     return ids, problems
+
+
+# A typed sample of each DMN input type: every cell is tried on one at deploy time, so a table
+# that can only fail (a number compared with text, a division by zero) is refused then, not
+# on an applicant's case.
+_SAMPLES = {"string": "", "integer": 0, "long": 0, "double": 0.0, "number": 0, "boolean": False}
+_NO_INPUT = object()
+
+
+def _sample(input_expression):
+    type_ref = (input_expression.get("typeRef") if input_expression is not None else "") or ""
+    return _SAMPLES.get(type_ref.lower(), _NO_INPUT)
+
+
+def _trial_problems(cell, sample, el, element_id, output=False) -> list[dict]:
+    """Evaluate a cell once in the restricted evaluator: as an output, or as a test of a typed
+    sample input the way SpiffWorkflow's DMN engine builds it."""
+    if sample is _NO_INPUT and not output:
+        return []
+    if output:
+        text, names = cell, {}
+    elif "?" in cell:
+        text, names = cell.replace("?", "(dmninput)"), {"dmninput": sample}
+    else:
+        try:
+            check_expression(cell)
+            text = "dmninput == (" + cell + ")"
+        except (SyntaxError, UnsafeExpression):
+            text = "dmninput " + cell
+        names = {"dmninput": sample}
+    try:
+        safe_eval(text, names)
+    except NameError:  # the cell reads case data, which exists only on a real case
+        return []
+    except Exception as exc:  # noqa: BLE001 - any other failure would hit every case
+        return [_problem(f"决策表单元格无法计算 / cell {cell!r} cannot be evaluated: "
+                         f"{type(exc).__name__}: {exc}", el.sourceline, element_id)]
+    return []
+
+
+MAX_NAME_LENGTH = 200  # ids become process ids and task names, names titles (String(200) columns)
+
+
+def _length_problems(el) -> list[dict]:
+    problems = []
+    for attribute in ("id", "name"):
+        value = el.get(attribute) or ""
+        if len(value) > MAX_NAME_LENGTH:
+            problems.append(_problem(f"{attribute} 超过 {MAX_NAME_LENGTH} 个字符 / {attribute} longer "
+                                     f"than {MAX_NAME_LENGTH} characters", el.sourceline,
+                                     (el.get("id") or "")[:60] or None))
+    return problems
 
 
 def _first_valid(candidates, el, element_id) -> list[dict]:
@@ -176,6 +235,9 @@ def _check_process_tree(proc, roles, forms, operations) -> list[dict]:
     problems = []
     pid = proc.get("id")
     lane_of = {}
+    for el in proc.iter():
+        if isinstance(el.tag, str):
+            problems += _length_problems(el)
     for lane in proc.iter(f"{{{BPMN_NS}}}lane"):
         name = lane.get("name") or ""  # exact: the engine matches lanes to roles unstripped
         if name not in roles:

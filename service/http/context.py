@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask import session as web_session
 
+from ..core import login
+from ..core.ids import MAX_ID
 from ..core.models import User
 from ..core.security import TokenSigner
 from ..errors import Unauthorized
+from .dberrors import safe_rollback
 
 
 def platform():
@@ -24,7 +27,7 @@ def db():
 def close_db(_exc=None) -> None:
     session = g.pop("db", None)
     if session is not None:
-        session.rollback()
+        safe_rollback(session)
         session.close()
 
 
@@ -40,13 +43,15 @@ def current_user() -> User:
     would let another site post on a logged-in official's behalf."""
     if "user" in g:
         return g.user
-    user_id = None
+    user_id, generation = None, None
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user_id = token_signer().verify(header[7:].strip())
+        user_id, generation = token_signer().verify(header[7:].strip()) or (None, None)
     elif not request.path.startswith("/api/"):
-        user_id = web_session.get("user_id")
-    user = db().get(User, user_id) if user_id else None
+        user_id = login.web_session_user_id(db(), web_session.get("sid"))
+    user = db().get(User, user_id) if isinstance(user_id, int) and 0 < user_id <= MAX_ID else None
+    if generation is not None and user is not None and generation != (user.token_generation or 0):
+        user = None  # a token revoked by logging out
     if user is None or not user.active:
         raise Unauthorized("请先登录 / not logged in")
     g.user = user

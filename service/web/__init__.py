@@ -10,6 +10,7 @@ from ..core.registry import REGISTRY
 from . import auth, cases, i18n, notifications, tasks  # noqa: F401  (register routes)
 from .base import bp, check_csrf, csrf_token, layout_values
 from .errors import handle_error
+from .session_cookie import SessionCookie
 
 __all__ = ["init_app", "handle_error"]
 
@@ -17,8 +18,9 @@ __all__ = ["init_app", "handle_error"]
 def init_app(app) -> None:
     # Lax keeps the session cookie off cross-site POSTs, which also shields the cookie-accepting
     # API from cross-site form posts; the web forms carry a CSRF token on top.
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # (update, not setdefault: Flask's defaults already hold these keys.)
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+    app.session_interface = SessionCookie()
     i18n.init_app(app)
     app.before_request(check_csrf)
     app.context_processor(layout_values)

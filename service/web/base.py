@@ -9,10 +9,11 @@ import hmac
 import secrets
 from functools import wraps
 
-from flask import Blueprint, render_template, request, session
+from flask import Blueprint, g, render_template, request, session
 from flask_babel import gettext
 from sqlalchemy import func, select
 
+from ..core.ids import MAX_OFFSET, clamp
 from ..core.models import Notification, User
 from ..core.registry import REGISTRY
 from ..core.roles import ROLE_LABELS
@@ -52,12 +53,12 @@ def check_csrf():
 
 def web_user():
     """The logged-in user, or None for a visitor (never raises)."""
-    if "user_id" not in session:
+    if "sid" not in session:
         return None
     try:
         return current_user()
     except Unauthorized:
-        session.pop("user_id", None)
+        session.pop("sid", None)
         return None
 
 
@@ -74,6 +75,8 @@ def login_required(view):
 
 
 def layout_values():
+    if g.get("database_unavailable"):
+        return {"me": None, "unread_count": 0, "role_labels": ROLE_LABELS, "nav_links": []}
     user = web_user() if is_page_request() else None
     unread = 0
     if user is not None:
@@ -89,11 +92,8 @@ def chinese(message: str) -> str:
 
 
 def page_args() -> tuple[int, int]:
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
-    return page, 20
+    size = 20
+    return clamp(request.args.get("page"), 1, 1, MAX_OFFSET // size), size
 
 
 def user_name(user_id) -> str:

@@ -2,14 +2,13 @@
 (unknown addresses, refused actions, over-size uploads and lost races included)."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import g, render_template
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ServiceError
 from ..http.context import db
+from ..http.dberrors import classify, safe_rollback
 from .base import chinese
 
 
@@ -34,15 +33,19 @@ def page(status: int, message: str | None = None):
 
 def handle_error(exc: Exception):
     """The pages' answer to any error raised while serving a page (the app routes it here)."""
-    db().rollback()
+    safe_rollback(db())
     if isinstance(exc, ServiceError):
-        return page(exc.status, chinese(exc.message))
+        response = page(exc.status, chinese(exc.message))
+        if getattr(exc, "retry_after", None):
+            response = (response[0], response[1], {"Retry-After": str(exc.retry_after)})
+        return response
     if isinstance(exc, HTTPException):
         return page(exc.code or 500)
-    if isinstance(exc, (StaleDataError, IntegrityError)):
+    kind = classify(exc)
+    if kind == "conflict":
         # Someone else acted on the case at the same moment; nothing of this action was saved.
         return page(409)
-    if isinstance(exc, OperationalError) and any(
-            word in str(exc).lower() for word in ("locked", "deadlock", "could not obtain lock")):
-        return page(409)
+    if kind == "unavailable":
+        g.database_unavailable = True  # the page's header must not ask the database again
+        return page(503)
     raise exc

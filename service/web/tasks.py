@@ -8,6 +8,8 @@ from flask_babel import gettext
 
 from ..core import access, attachments, cases, inbox
 from ..core.models import Campaign, HumanTask, Instance
+from ..core.attachments import upload_task_id
+from ..core.ids import parse_id
 from ..core.text import is_clean
 from ..errors import Invalid
 from ..http.context import current_user, db, platform
@@ -36,7 +38,7 @@ def inbox_page():
     if not is_clean(filters["q"]):  # what neither database can store cannot match a name
         filters["q"] = ""
     for key in ("unit", "round"):
-        filters[key] = int(filters[key]) if filters[key].isdigit() else None
+        filters[key] = parse_id(filters[key])
     page, size = page_args()
     tasks, total = queries.inbox_page(db(), user, tab, filters, page, size)
     return render_template(
@@ -126,7 +128,7 @@ def release_task(task_id):
 def upload(instance_id):
     user = current_user()
     instance = cases.get_instance_for(db(), user, instance_id)
-    task_id = request.form.get("task_id", type=int)
+    task_id = upload_task_id(request.form.get("task_id"))
     back = url_for("web.task_page", task_id=task_id) if task_id else \
         url_for("web.case_page", instance_id=instance_id)
     upload_file = request.files.get("file")

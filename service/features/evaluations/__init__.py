@@ -8,3 +8,4 @@ from ...core.registry import REGISTRY
 from . import annual  # noqa: F401  (registers the job and the operation)
 
 REGISTRY.outcome_labels["evaluated"] = lazy_gettext("已评价")
+REGISTRY.system_started.add(annual.PROCESS_ID)

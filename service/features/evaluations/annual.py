@@ -54,7 +54,7 @@ def annual_evaluation(platform, session: Session, as_of: date) -> dict:
 
         def start(user=user):
             instance = cases.start(dated, session, user, PROCESS_ID, {}, seed_data={
-                "evaluation_year": on.year, "evaluation_date": on.isoformat()})
+                "evaluation_year": on.year, "evaluation_date": on.isoformat()}, by_system=True)
             summary["started"].append(instance.id)
             task = session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == instance.id, HumanTask.status == "ready")).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...core.dates import full_years
+from ...core.dates import add_years, full_years
 from ...core.operations import ServiceContext
 from ...core.registry import REGISTRY
 from ...errors import Refusal
@@ -22,10 +22,27 @@ ART5_MESSAGES = {
 GRADE_RANK = {"excellent": 0, "competent": 1, "basically_competent": 2, "incompetent": 3}
 
 
+MIN_WORKING_AGE = 16  # 劳动法: no employment before the 16th birthday
+
+
+def check_plausible_dates(birth: date, work_start: date, today: date) -> None:
+    """Dates no person can have are refused on their field, before any Art. 5 rule."""
+    errors = {}
+    if birth > today:
+        errors["birth_date"] = ["出生日期不能晚于今天"]
+    if work_start > today:
+        errors["work_start_date"] = ["参加工作时间不能晚于今天"]
+    elif birth <= today and work_start < add_years(birth, MIN_WORKING_AGE):
+        errors["work_start_date"] = [f"参加工作时间不能早于年满 {MIN_WORKING_AGE} 周岁"]
+    if errors:
+        raise Refusal("日期不合理 / impossible dates", errors)
+
+
 @REGISTRY.operation
 def derive_applicant_facts(ctx: ServiceContext, data: dict, params: dict) -> dict:
     birth = date.fromisoformat(data["birth_date"])
     work_start = date.fromisoformat(data["work_start_date"])
+    check_plausible_dates(birth, work_start, ctx.today)
     wanted = {ctx.today.year - 1, ctx.today.year - 2}
     grades = {}
     for row in data.get("appraisals") or []:

@@ -53,6 +53,17 @@ def _lookups():
     return units, rounds
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_plain_text(cell) -> None:
+    """Text a spreadsheet would read as a formula (=HYPERLINK(...), +cmd, @SUM...) is stored as
+    a plain string, quote-prefixed, so opening the export never runs what an applicant typed."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 @bp.get("/talents")
 @login_required
 def list_page():
@@ -83,6 +94,8 @@ def export():
                       units.get(talent.unit_id, ""), rounds.get(talent.campaign_id, ""),
                       talent.registered_on, talent.period_ends_on,
                       str(STATUS_LABELS.get(talent.status, talent.status))])
+        for cell in sheet[sheet.max_row]:
+            _as_plain_text(cell)
     for column, width in zip("ABCDEFGH", (12, 14, 16, 28, 36, 12, 12, 10)):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
