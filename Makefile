@@ -25,7 +25,12 @@ test: install
 smoke-wheel:
 	bash .ci/wheel-smoke
 
+# Speed through the real server over sockets, SQLite and the machine's PostgreSQL (set
+# BENCH_PG_URL to another server), then the in-process core and job figures.
+BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench: install
+	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_http.py --database-url $(BENCH_PG_URL)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_jobs.py
 

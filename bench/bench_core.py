@@ -82,8 +82,8 @@ class Bench:
         assert r.status_code == 200
         return r.get_json()
 
-    def make_applicants(self, count: int, unit_id: int) -> list[str]:
-        names = [f"bench_applicant_{i}" for i in range(count)]
+    def make_applicants(self, count: int, unit_id: int, prefix: str = "") -> list[str]:
+        names = [f"{prefix}bench_applicant_{i}" for i in range(count)]
         pw = hash_password("demo")
         with self.platform.transaction() as session:
             ids = session.execute(insert(User).returning(User.id), [
@@ -142,8 +142,10 @@ def populate(bench: Bench, instances: int, history: int) -> None:
         conn.execute(text("ANALYZE"))  # fresh statistics, as a live database would have
 
 
-def raw_spiff_baseline(rounds: int) -> list[float]:
-    """The review step with SpiffWorkflow alone, as its documentation does it (spec embedded)."""
+def raw_spiff_baseline(rounds: int, hot: bool = False) -> list[float]:
+    """The review step with SpiffWorkflow alone, as its documentation does it (spec embedded):
+    deserialize + complete + run + serialize; `hot`: the workflow is already in memory (each
+    round starts from a fresh copy made outside the timing)."""
     from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
     from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -178,8 +180,10 @@ def raw_spiff_baseline(rounds: int) -> list[float]:
     saved = serializer.serialize_json(wf)
     samples = []
     for _ in range(rounds):
+        loaded = serializer.deserialize_json(saved) if hot else None
+
         def step():
-            w = serializer.deserialize_json(saved)
+            w = loaded or serializer.deserialize_json(saved)
             w.script_engine = engine
             t = w.get_tasks(state=TaskState.READY, manual=True)[0]
             t.data.update({"unit_review": {"decision": "approve", "comment": "同意"}})

@@ -12,8 +12,12 @@ from talentflow.schema import upgrade
 
 
 def fresh_platform(database_url: str | None, prefix: str) -> Platform:
+    """A new SQLite file, or a new PostgreSQL database created beside the one the URL names
+    (never leftovers of an earlier run)."""
     tmp = tempfile.mkdtemp(prefix=prefix)
     url = database_url or f"sqlite:///{tmp}/bench.db"
+    if url.startswith("postgresql"):
+        url = _new_postgres_database(url, prefix)
     platform = Platform(load_config({"DATABASE_URL": url, "SECRET_KEY": "bench",
                                      "UPLOAD_DIR": os.path.join(tmp, "uploads")}))
     print(f"database: {platform.engine.url.render_as_string(hide_password=True)}")
@@ -21,3 +25,29 @@ def fresh_platform(database_url: str | None, prefix: str) -> Platform:
     with platform.transaction() as session:
         demo.seed(session, platform.today())
     return platform
+
+
+def _new_postgres_database(url: str, prefix: str) -> str:
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    name = f"{prefix.strip('-').replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_fresh(platform) -> None:
+    """Drop the PostgreSQL database a benchmark created (SQLite files live in a temp folder)."""
+    url = platform.engine.url
+    platform.engine.dispose()
+    if url.get_backend_name() != "postgresql" or not (url.database or "").startswith("talentflow"):
+        return
+    from sqlalchemy import create_engine, text
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()

@@ -91,26 +91,26 @@ def create_user(username, password, roles, unit_id, department_id, display_name,
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-@click.option("--threads", default=8, type=int)
-@click.option("--no-scheduler", is_flag=True, help="do not run the scheduler in this process")
-def serve(host, port, threads, no_scheduler):
-    """Serve the web UI and API with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
-
-    from .app import create_app
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="web worker processes (gunicorn; default: the number of CPUs)")
+@click.option("--threads", default=4, type=click.IntRange(1, 64), help="threads per worker")
+@click.option("--server", "server_kind", type=click.Choice(["auto", "gunicorn", "waitress"]),
+              default="auto", help="auto: gunicorn where available, else waitress")
+@click.option("--no-scheduler", is_flag=True, help="do not run the scheduler with the web server")
+def serve(host, port, workers, threads, server_kind, no_scheduler):
+    """Serve the web UI and API (gunicorn pre-fork workers, or waitress)."""
+    from . import server
     _logging()
-    platform = _platform()
-    app = create_app(platform=platform)
-    scheduler = None
-    if not no_scheduler:
-        from talentflow.scheduler.runner import start_scheduler
-        scheduler = start_scheduler(platform)
+    platform = _platform()  # fail early, in one line, on a bad database URL
+    use_gunicorn = server_kind == "gunicorn" or (server_kind == "auto" and server.gunicorn_available())
     click.echo(f"TalentFlow 运行于 http://{host}:{port}/")
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+    if use_gunicorn:
+        platform.engine.dispose()  # the workers open their own connections after the fork
+        server.serve_gunicorn(host, port, workers or server.default_workers(), threads,
+                              scheduler=not no_scheduler)
+    else:
+        server.serve_waitress(platform, host, port, threads * (workers or 1),
+                              scheduler=not no_scheduler)
 
 
 @main.command()

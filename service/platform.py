@@ -2,17 +2,22 @@
 the clock — and, by importing the features, the complete registry."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from pathlib import Path
 
 from . import features  # noqa: F401  (every feature registers with the core)
 from .config import load_config
+from .core import settings as settings_store
 from .core.clock import localnow, localtoday
 from .core.definitions import DefinitionCache
 from .core.forms import FormRegistry
 from .core.workdays import WorkCalendar
 from .db import make_engine, make_session_factory, transaction
 from .engine import Runtime
+
+
+SETTINGS_TTL = 30  # seconds
 
 
 class Platform:
@@ -24,6 +29,18 @@ class Platform:
         self.definitions = DefinitionCache(self.forms)
         self.runtime = Runtime()
         self.calendar = WorkCalendar.from_file()
+        self._settings = None
+
+    def settings(self, session) -> dict:
+        """The admin's settings, read at most every SETTINGS_TTL seconds (a change made in this
+        process is seen at once; one made by another process within the TTL)."""
+        generation = settings_store.generation()
+        cached = self._settings
+        if cached and cached[1] == generation and time.monotonic() - cached[0] < SETTINGS_TTL:
+            return cached[2]
+        values = settings_store.load(session, self.config)
+        self._settings = (time.monotonic(), generation, values)
+        return values
 
     def transaction(self):
         return transaction(self.sessions)

@@ -262,6 +262,8 @@ def test_pages_and_api_forbid_framing_and_sniffing(app, api):
     's = "x" * 1000\nt = s * 1000',
     's = "ab"\ns = s + s\ns = s + s\nt = s * 50000',
     'n = 7\nm = n ** 99\nm = m * m * m * m * m * m * m * m * m * m * m * m * m * m * m',
+    # each value within bounds, together over the size a step may save
+    's = "x" * 1000\n' + "\n".join(f"v{i} = s * 100" for i in range(50)),
 ])
 def test_a_script_building_a_huge_value_is_refused_and_nothing_is_stored(api, script):
     assert deploy(api, script_process("greedy", script)).status_code == 201

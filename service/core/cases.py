@@ -5,7 +5,6 @@ wait state, re-index the human tasks, append history, save. The caller commits; 
 exception rolls the whole action back."""
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 
@@ -25,7 +24,7 @@ from .registry import REGISTRY
 REVIEW_FORM = "review"
 # What one case may hold: forms take well under 100 KB; a diagram script building more is
 # refused rather than written to the database.
-MAX_CASE_DATA_BYTES = 2 * 1024 * 1024
+MAX_CASE_STATE_CHARS = 4 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -143,31 +142,47 @@ def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
     return task
 
 
-def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance]:
-    own_review = session.get(HumanTask, task_id)
-    if own_review is not None and own_review.role is not None and own_review.starter_id == user.id:
+def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance, list[HumanTask]]:
+    """Lock the task's case and read its open tasks as they stand under the lock. Two round
+    trips: the case's row (found through the task in the same statement), then every open
+    task of the case — the one acted on, and what re-indexing compares with afterwards."""
+    query = select(Instance).where(Instance.id == select(HumanTask.instance_id).where(
+        HumanTask.id == task_id).scalar_subquery()).execution_options(populate_existing=True)
+    if is_postgres(session):
+        query = query.with_for_update(of=Instance)
+    instance = session.scalars(query).first()
+    open_rows = _open_rows(session, instance.id) if instance else []
+    task = next((row for row in open_rows if row.id == task_id), None)
+    if task is None and instance is not None:  # no longer open: completed, cancelled
+        task = session.get(HumanTask, task_id, populate_existing=True)
+    if task is not None and task.role is not None and task.starter_id == user.id:
         # Separation of duties: the starter knows the case has reviews; working one is refused.
         raise Forbidden("不能审核本人提交的案件 / you may not review your own case")
-    task = get_task_for(session, user, task_id)
-    instance = lock_instance(session, task.instance_id)
-    session.refresh(task)
+    if task is None or not access.may_see_task(user, task):
+        raise NotFound("任务不存在 / no such task")
     if task.status != "ready":
         raise Conflict("任务已办结 / the task is already completed")
     if not access.may_work(user, task):
         raise Forbidden("无权办理该任务 / you may not work this task")
     if task.assignee_id is not None and task.assignee_id != user.id:
         raise Conflict("任务已被他人签收 / someone else holds this task")
-    return task, instance
+    return task, instance, open_rows
+
+
+def _open_rows(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "ready")
+        .order_by(HumanTask.id).execution_options(populate_existing=True)))
 
 
 def claim(platform, session: Session, user: User, task_id: int) -> HumanTask:
-    task, _ = _lock_task(session, user, task_id)
+    task, _, _ = _lock_task(session, user, task_id)
     task.assignee_id = user.id
     return task
 
 
 def release(platform, session: Session, user: User, task_id: int) -> HumanTask:
-    task, _ = _lock_task(session, user, task_id)
+    task, _, _ = _lock_task(session, user, task_id)
     if task.role is None:
         raise Conflict("申请人任务不能退回队列 / an applicant task cannot be released")
     task.assignee_id = None
@@ -175,9 +190,9 @@ def release(platform, session: Session, user: User, task_id: int) -> HumanTask:
 
 
 def complete(platform, session: Session, user: User, task_id: int, data) -> HumanTask:
-    task, instance = _lock_task(session, user, task_id)
+    task, instance, open_rows = _lock_task(session, user, task_id)
     if task.form:
-        cleaned, errors = validate_submission(platform.forms.get(task.form), data)
+        cleaned, errors = platform.forms.validate(task.form, data)
         if errors:
             raise Invalid("提交的数据有误 / invalid task data", errors)
     elif isinstance(data, dict):
@@ -199,7 +214,7 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
     session.add(HistoryEvent(instance_id=instance.id, task_name=task.name, title=task.title,
                              user_id=user.id, at=now, decision=decision,
                              comment=cleaned.get("comment") if task.form == REVIEW_FORM else None))
-    _save(platform, session, instance, live)
+    _save(platform, session, instance, live, open_rows=[r for r in open_rows if r.status == "ready"])
     return task
 
 
@@ -234,7 +249,8 @@ def fire_timers(platform, session: Session, instance_id: int) -> bool:
     return True
 
 
-def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None) -> None:
+def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None,
+          open_rows: list[HumanTask] | None = None) -> None:
     data = live.data
     if isinstance(data.get("name"), str) and data["name"].strip():
         instance.applicant_name = data["name"].strip()[:200]
@@ -244,17 +260,19 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
     if status == "completed":
         instance.outcome = data.get("outcome")
     instance.data = _json_safe(data)
-    size = len(json.dumps(instance.data, ensure_ascii=False).encode())
-    if size > MAX_CASE_DATA_BYTES:
-        raise Invalid(f"案件数据过大（{size // 1024} KB，上限 {MAX_CASE_DATA_BYTES // 1024} KB），本次操作"
-                      f"未保存 / case data over the limit; nothing was saved",
-                      {"data": [f"案件数据不能超过 {MAX_CASE_DATA_BYTES // 1024} KB"]})
     instance.next_timer_at = live.next_timer_at()
     instance.updated_at = platform.now()
     # Set before reindex's queries autoflush, so the row is written (and its version bumped)
     # in one UPDATE.
-    instance.state = platform.runtime.dump(live)
-    reindex(platform, session, instance, live)
+    state = platform.runtime.dump(live)
+    # The saved workflow holds the case data (and each open task's copy): one length check
+    # bounds what a step may write, without serializing anything twice.
+    if len(state) > MAX_CASE_STATE_CHARS:
+        raise Invalid(f"案件数据过大（上限 {MAX_CASE_STATE_CHARS // 1024 // 1024} MB），本次操作未保存 / "
+                      f"case data over the limit; nothing was saved",
+                      {"data": [f"案件数据不能超过 {MAX_CASE_STATE_CHARS // 1024 // 1024} MB"]})
+    instance.state = state
+    reindex(platform, session, instance, live, open_rows)
     hooks = REGISTRY.hooks.get(instance.process_id)
     if status != "running" and hooks and hooks.on_end:
         hooks.on_end(session, instance)
@@ -264,10 +282,13 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
                  lambda _s: platform.runtime.remember(instance.id, version, live), once=True)
 
 
-def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow) -> None:
-    """Make the human-task index match the workflow's ready user tasks."""
-    open_rows = {row.spiff_task_id: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready"))}
+def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
+            rows: list[HumanTask] | None = None) -> None:
+    """Make the human-task index match the workflow's ready user tasks. `rows`: the case's open
+    index rows when the caller already read them under the lock (saves a round trip)."""
+    if rows is None:
+        rows = _open_rows(session, instance.id)
+    open_rows = {row.spiff_task_id: row for row in rows}
     ready = {t.id: t for t in live.ready_user_tasks()} if instance.status == "running" else {}
     for spiff_id, row in open_rows.items():
         if spiff_id not in ready:
@@ -280,7 +301,7 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow) 
         if spiff_id in open_rows:
             continue
         info = live.compiled.user_tasks[ready_task.name]
-        values = values or settings_store.load(session, platform.config)
+        values = values or platform.settings(session)
         days = settings_store.due_working_days(values, instance.process_id, info.name,
                                                info.due_working_days, info.role is not None)
         session.add(HumanTask(

@@ -30,6 +30,7 @@ class FormRegistry:
     def __init__(self, directory: pathlib.Path):
         self.directory = pathlib.Path(directory)
         self._cache: dict[str, dict] = {}
+        self._validators: dict[str, Draft202012Validator] = {}
         self._lock = threading.Lock()  # Flask serves requests on several threads
 
     def names(self) -> set[str]:
@@ -53,6 +54,16 @@ class FormRegistry:
                 self._cache[name] = schema
         # A copy: callers put schemas into API responses and must not alter the cached one.
         return copy.deepcopy(schema)
+
+    def validate(self, name: str, data) -> tuple[dict, dict[str, list[str]]]:
+        """validate_submission against form `name`, with its validator built once."""
+        self.get(name)  # loads, checks and caches the schema (KeyError for an unknown form)
+        with self._lock:
+            validator = self._validators.get(name)
+            if validator is None:
+                validator = self._validators[name] = Draft202012Validator(
+                    self._cache[name], format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return validate_submission(self._cache[name], data, validator)
 
 
 def enum_label(schema: dict, field: str, value) -> str:
@@ -138,7 +149,7 @@ def _bad_values(data) -> list[tuple[list, str]]:
     return found
 
 
-def validate_submission(schema: dict, data) -> tuple[dict, dict[str, list[str]]]:
+def validate_submission(schema: dict, data, validator=None) -> tuple[dict, dict[str, list[str]]]:
     """Validate task data against a form. Returns (cleaned_data, errors: field → messages).
 
     An explicit ``null`` on a top-level property of the form means "not given", the same as
@@ -160,7 +171,8 @@ def validate_submission(schema: dict, data) -> tuple[dict, dict[str, list[str]]]
     for path, msg in _bad_values(submitted):
         add(_join(path), msg)
 
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = validator or Draft202012Validator(
+        schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for error in validator.iter_errors(submitted):
         path, inst = list(error.absolute_path), error.instance
         if error.validator == "required" and isinstance(inst, dict):

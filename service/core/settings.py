@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..errors import Invalid
@@ -41,6 +41,18 @@ SPECS: dict[str, Spec] = {
                              "“流程ID.任务ID”为单个任务"),
     "base_url": Spec(None, "邮件中任务链接的网址前缀", "url"),
 }
+
+
+_generation = [0]
+
+
+def generation() -> int:
+    """Bumped whenever a setting is committed in this process (caches compare it)."""
+    return _generation[0]
+
+
+def _bump(_session) -> None:
+    _generation[0] += 1
 
 
 def register(key: str, default, description: str, kind: str = "json") -> None:
@@ -84,6 +96,7 @@ def put(session: Session, key: str, raw) -> object:
     if spec is None:
         raise Invalid(f"未知设置 / unknown setting: {key}", {key: ["未知设置"]})
     value = _parse(key, spec.kind, raw)
+    event.listen(session, "after_commit", _bump, once=True)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value, updated_at=localnow()))

@@ -162,6 +162,7 @@ class Runtime:
         self._cache: OrderedDict[tuple[int, int], LiveWorkflow] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._hits = self._misses = 0
 
     def create(self, compiled: CompiledProcess, data: dict) -> LiveWorkflow:
         wf = BpmnWorkflow(compiled.spec, compiled.subprocess_specs)
@@ -173,9 +174,15 @@ class Runtime:
         with self._lock:
             live = self._cache.pop((instance_id, lock_version), None)
         if live is not None and live.compiled is compiled:
+            self._hits += 1
             return live
+        self._misses += 1
         wf = self.serializer.loads(state, compiled.spec, compiled.subprocess_specs)
         return LiveWorkflow(wf, compiled)
+
+    def stats(self) -> dict:
+        """Hot-instance cache hits and misses of this process so far."""
+        return {"hits": self._hits, "misses": self._misses}
 
     def dump(self, live: LiveWorkflow) -> str:
         return self.serializer.dumps(live.wf)

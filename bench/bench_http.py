@@ -1,0 +1,211 @@
+"""Speed as users feel it: the real server (`talentflow serve`, over sockets, keep-alive) driven
+from this separate process, with the raw SpiffWorkflow step of the same diagram measured in the
+same run as the baseline, and the in-process (Flask test client) figure beside it.
+
+  review   POST /api/tasks/<id>/complete of `unit_review` (talent_selection), one per case
+  inbox    GET /api/tasks of the unit reviewer (60 open tasks; then among 10,000 cases)
+  load     review completions per second from --clients concurrent keep-alive clients
+  raw      the same review step in SpiffWorkflow alone: load (deserialize) + complete + run +
+           save (serialize); and "hot": complete + run + save of a workflow kept in memory
+
+Usage: python bench/bench_http.py [--database-url URL] [--workers N] [--cases 60]
+       [--load-cases 400] [--clients 4] [--populate 10000]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT.parent / "tests"))
+
+from sqlalchemy import select  # noqa: E402
+
+from bench_core import Bench, populate, stats, timed  # noqa: E402
+from fresh_db import drop_fresh, fresh_platform  # noqa: E402
+from talentflow.models import User  # noqa: E402
+
+REVIEW = {"data": {"decision": "approve", "comment": "同意"}}
+BATCHES = itertools.count()
+
+
+class Client:
+    """One keep-alive HTTP connection with a bearer token."""
+
+    def __init__(self, port: int, token: str | None = None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.token = token
+
+    def call(self, method: str, path: str, body=None, expect: int = 200):
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = json.dumps(body) if body is not None else None
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # the server closed an idle keep-alive connection while we prepared data: reopen
+            self.conn.close()
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+        payload = response.read()
+        if response.status != expect:
+            raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
+        return json.loads(payload) if payload else None
+
+    def login(self, username: str, password: str = "demo") -> "Client":
+        self.token = self.call("POST", "/api/auth/token",
+                               {"username": username, "password": password})["token"]
+        return self
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(url: str, workers: int, kind: str = "auto") -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = dict(os.environ, TALENTFLOW_DATABASE_URL=url, TALENTFLOW_SECRET_KEY="bench")
+    command = [sys.executable, "-m", "talentflow.cli", "serve", "--host", "127.0.0.1",
+               "--port", str(port), "--no-scheduler", "--workers", str(workers), "--server", kind]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(server.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+    Client(port).call("GET", "/api/openapi.json")  # every worker imports lazily: warm one up
+    return server, port
+
+
+def prepare_cases(bench: Bench, count: int) -> list[int]:
+    """`count` selection cases waiting at the unit review, filed in-process."""
+    with bench.platform.sessions() as session:
+        unit_id = session.scalar(select(User.unit_id).where(User.username == "unit_reviewer"))
+    applicants = bench.make_applicants(count, unit_id, prefix=f"b{next(BATCHES)}_")
+    cases = []
+    for i, user in enumerate(applicants):
+        instance_id = bench.start(user)
+        bench.submit(instance_id, user, f"申请人{i}")
+        cases.append(instance_id)
+    return cases
+
+
+def review_tasks(client: Client, cases: list[int]) -> list[int]:
+    wanted = set(cases)
+    tasks = client.call("GET", "/api/tasks?limit=1000")
+    return [t["id"] for t in tasks if t["instance_id"] in wanted and t["name"] == "unit_review"]
+
+
+def throughput(port: int, token: str, task_ids: list[int], clients: int) -> float:
+    """Completions per second with `clients` concurrent keep-alive connections."""
+    shares = [task_ids[i::clients] for i in range(clients)]
+    barrier = threading.Barrier(clients + 1)
+
+    def work(share):
+        client = Client(port, token)
+        barrier.wait()
+        for task_id in share:
+            client.call("POST", f"/api/tasks/{task_id}/complete", REVIEW)
+
+    threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return len(task_ids) / (time.perf_counter() - started)
+
+
+def raw_steps(rounds: int) -> tuple[list[float], list[float]]:
+    """The unit review step of talent_selection in SpiffWorkflow alone, with the default
+    serializer (spec embedded): (load + complete + run + save, hot: complete + run + save)."""
+    from bench_core import raw_spiff_baseline
+    cold = raw_spiff_baseline(rounds)
+    hot = raw_spiff_baseline(rounds, hot=True)
+    return cold, hot
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--load-cases", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--populate", type=int, default=10_000)
+    parser.add_argument("--server", choices=["auto", "gunicorn", "waitress"], default="auto")
+    args = parser.parse_args()
+
+    platform = fresh_platform(args.database_url, "talentflow-bench-http-")
+    url = platform.engine.url.render_as_string(hide_password=False)
+    bench = Bench(platform)
+    bench.headers("unit_reviewer")
+    http_cases = prepare_cases(bench, args.cases)
+    server, port = start_server(url, args.workers, args.server)
+    try:
+        reviewer = Client(port).login("unit_reviewer")
+        tasks = review_tasks(reviewer, http_cases)  # exactly `cases` open reviews in the inbox
+        for _ in range(4 * args.workers):  # every worker answers once before we measure
+            reviewer.call("GET", "/api/tasks")
+        inbox_ms = [timed(lambda: reviewer.call("GET", "/api/tasks")) for _ in range(args.cases)]
+        review_ms = [timed(lambda t=t: reviewer.call("POST", f"/api/tasks/{t}/complete", REVIEW))
+                     for t in tasks]
+        # in-process: the same work through Flask's test client, no sockets
+        local_cases = prepare_cases(bench, args.cases)
+        before = platform.runtime.stats()
+        local = {t["instance_id"]: t["id"] for t in bench.inbox("unit_reviewer")}
+        local_ms = [timed(lambda t=local[c]: bench.post(f"/api/tasks/{t}/complete", REVIEW,
+                                                       "unit_reviewer"))
+                    for c in local_cases if c in local]
+        after = platform.runtime.stats()
+        hits = {k: after[k] - before[k] for k in after}
+        load_cases = prepare_cases(bench, args.load_cases)
+        rate = throughput(port, reviewer.token, review_tasks(reviewer, load_cases), args.clients)
+        prepare_cases(bench, args.cases)  # the inbox holds `cases` open reviews again
+        populate(bench, args.populate, args.populate * 5)
+        big_inbox_ms = [timed(lambda: reviewer.call("GET", "/api/tasks")) for _ in range(args.cases)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        drop_fresh(platform)
+    cold, hot = raw_steps(200)
+
+    db = platform.engine.dialect.name
+    review, raw = statistics.median(review_ms), statistics.median(cold)
+    print()
+    print(f"== {db}, talentflow serve --server {args.server} --workers {args.workers}, "
+          f"over sockets (keep-alive) ==")
+    print(f"review  POST complete (HTTP)                 {stats(review_ms)}")
+    print(f"review  same, in-process test client         {stats(local_ms)}")
+    print(f"raw     SpiffWorkflow load+complete+run+save {stats(cold)}")
+    print(f"raw     hot: complete+run+save (no load)     {stats(hot)}")
+    print(f"ratio   review HTTP / raw step, medians      {review / raw:7.2f}x   (target <= 2x)")
+    print(f"load    {args.clients} clients, review completions      {rate:7.1f} /s   (target >= 200/s)")
+    print(f"inbox   GET /api/tasks, {args.cases} open tasks          {stats(inbox_ms)}   (target < 5 ms)")
+    print(f"inbox   same, {args.populate:,} more cases stored      {stats(big_inbox_ms)}   (target < 10 ms)")
+    print(f"cache   hot-instance hits in-process             {hits['hits']} of "
+          f"{hits['hits'] + hits['misses']} loads")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""`talentflow serve`: the WSGI server in front of the app.
+
+Python runs one core per process, so on Linux the default is gunicorn's pre-fork server with a
+worker per CPU (threads inside each). Each worker builds its own Platform after the fork
+(database pool, compiled specs, hot-instance cache); the cache stays correct across workers
+because a live workflow is reused only when the locked row still carries its version. The
+scheduler runs once, in a process of its own beside the workers (jobs also hold their locks).
+waitress (threads, one process) is the fallback where gunicorn is not available, and what
+`--server waitress` asks for."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def gunicorn_available() -> bool:
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        return False
+    return os.name == "posix"
+
+
+def serve_gunicorn(host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                               "worker_class": "gthread", "keepalive": 5, "timeout": 120,
+                               "graceful_timeout": 20, "preload_app": False,
+                               "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                               "proc_name": "talentflow"}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from .app import create_app  # in the worker, after the fork
+            return create_app()
+
+    runner = _start_scheduler_process() if scheduler else None
+    try:
+        Application().run()
+    finally:
+        if runner is not None and runner.poll() is None:
+            runner.send_signal(signal.SIGTERM)
+            try:
+                runner.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                runner.kill()
+
+
+def _start_scheduler_process() -> subprocess.Popen:
+    """`talentflow scheduler` as a child: one scheduler however many web workers."""
+    return subprocess.Popen([sys.executable, "-m", "talentflow.cli", "scheduler"])
+
+
+def serve_waitress(platform, host: str, port: int, threads: int, scheduler: bool) -> None:
+    from waitress import serve
+
+    from .app import create_app
+    app = create_app(platform=platform)
+    running = None
+    if scheduler:
+        from .scheduler.runner import start_scheduler
+        running = start_scheduler(platform)
+    try:
+        serve(app, host=host, port=port, threads=threads)
+    finally:
+        if running is not None:
+            running.shutdown(wait=False)
