@@ -7,7 +7,7 @@ from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ServiceError
-from ..http.context import db
+from ..http.context import db, platform
 from ..http.dberrors import classify, safe_rollback
 from .base import chinese
 
@@ -20,7 +20,8 @@ def _messages() -> dict[int, str]:
         404: gettext("您访问的页面不存在，或您无权查看。"),
         405: gettext("不支持该操作方式。"),
         409: gettext("案件已被他人同时办理，请刷新页面后重试。"),
-        413: gettext("上传的内容过大，请压缩后重试（附件不超过 10 MB）。"),
+        413: gettext("上传的内容过大，请压缩后重试（附件不超过 %(mb)s MB）。",
+                     mb=platform().config["MAX_UPLOAD_BYTES"] // (1024 * 1024)),
         429: gettext("操作过于频繁，请稍后再试。"),
         503: gettext("系统暂时无法访问数据库，请稍后再试。"),
     }
