@@ -45,6 +45,10 @@ vendor:
 	   $(VENDOR)/bpmn-js/assets/
 	cp node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js/LICENSE
 	node -p '"bpmn-js " + require("./node_modules/bpmn-js/package.json").version' > $(VENDOR)/bpmn-js/VERSION
+	rm -rf $(VENDOR)/echarts && mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE \
+	   $(VENDOR)/echarts/
+	node -p '"echarts " + require("./node_modules/echarts/package.json").version' > $(VENDOR)/echarts/VERSION
 
 # After changing UI text: re-extract the catalog template and merge it into each locale.
 catalogs: install

@@ -2,7 +2,8 @@
 
 A feature (talentflow/features/<name>/) registers at import time: the service-task operations
 its diagrams call, its scheduled jobs, its settings, per-process hooks around starting and
-ending a case, its outcome labels, its API and page blueprints and its navigation links. The
+ending a case, its outcome labels, its API and page blueprints, its navigation links and the figures it adds
+to the summary report. The
 core, the HTTP adapters and the scheduler read them from `REGISTRY`.
 
 `talentflow.features` imports every feature; `talentflow.platform` imports that, so any
@@ -60,6 +61,9 @@ class Registry:
     nav: list[NavLink] = field(default_factory=list)
     api_blueprints: list = field(default_factory=list)
     web_blueprints: list = field(default_factory=list)
+    # name -> fn(session, as_of: date) -> JSON value: figures a feature adds to the programme's
+    # summary (GET /api/reports/summary), e.g. talents by status, rewards paid per year.
+    report_figures: dict[str, Callable] = field(default_factory=dict)
 
     def operation(self, fn: Callable) -> Callable:
         """Decorator: a server function diagrams may call by name from a service task."""
@@ -72,6 +76,15 @@ class Registry:
         """Decorator: a scheduled job, a plain function of (platform, session, as_of)."""
         def add(fn: Callable) -> Callable:
             self.jobs[fn.__name__] = Job(fn.__name__, fn, default_schedule, description)
+            return fn
+        return add
+
+    def report_figure(self, name: str) -> Callable:
+        """Decorator: a figure of the summary report, a plain function of (session, as_of)."""
+        def add(fn: Callable) -> Callable:
+            if self.report_figures.get(name, fn) is not fn:
+                raise ValueError(f"report figure {name} registered twice")
+            self.report_figures[name] = fn
             return fn
         return add
 

@@ -14,6 +14,12 @@ from .models import HumanTask, User
 from .registry import REGISTRY
 
 
+def overdue_cutoff(as_of: date) -> datetime:
+    """A ready task is overdue on `as_of` when its due_at is before this: its last day ended
+    before that day (the reminders and the summary report count alike)."""
+    return datetime.combine(as_of, time.min)
+
+
 @REGISTRY.job("0 9 * * *", "超期提醒任务")
 def task_reminders(platform, session: Session, as_of: date) -> dict:
     """Remind the holder (or the role's users in scope) of every task past its due date, once
@@ -26,7 +32,7 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
     if values["reminder_workdays_only"] and not calendar.is_workday(as_of):
         summary["reason"] = "not_a_workday"
         return summary
-    cutoff = datetime.combine(as_of, time.min)  # overdue: its last day ended before today
+    cutoff = overdue_cutoff(as_of)
     done = done_targets(session, "task_reminders", period)
     overdue = [t for t in session.scalars(select(HumanTask).where(
         HumanTask.due_at < cutoff, HumanTask.status == "ready").order_by(HumanTask.due_at))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 
 from ...core.registry import REGISTRY, NavLink
-from . import pages, rules  # noqa: F401  (registers operations)
+from . import figures, pages, rules  # noqa: F401  (registers operations and report figures)
 
 PROCESS_ID = "reward_application"
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext
 
 from ...core.registry import REGISTRY, NavLink
 from ...core.roles import TALENT_DB_ROLES
-from . import api, database, pages  # noqa: F401  (registers the operation)
+from . import api, database, figures, pages  # noqa: F401  (registers the operation, figures)
 
 REGISTRY.nav.append(NavLink("talents.list_page", lazy_gettext("人才信息库"), roles=TALENT_DB_ROLES,
                             order=30))
