@@ -135,3 +135,57 @@ class AttachmentOut(Schema):
     content_type = fields.String()
     size = fields.Integer()
     uploaded_at = fields.DateTime()
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    email = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    unit_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+
+
+class UserPatch(Schema):
+    """Only the fields sent change; `null` clears unit, department or email."""
+    display_name = fields.String(validate=NAME)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
+    unit_id = IdIn(allow_none=True)
+    department_id = IdIn(allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=200))
+
+
+class PasswordIn(Schema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DepartmentOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class UnitOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    type = fields.String()
+    department_id = fields.Integer(allow_none=True)
+
+
+class UnitPatch(Schema):
+    name = fields.String(validate=NAME)
+    type = fields.String(validate=validate.OneOf(list(UNIT_TYPES)))
+    department_id = IdIn(allow_none=True)
+
+
+class SettingOut(Schema):
+    key = fields.String()
+    value = fields.Raw(allow_none=True)
+    default = fields.Raw(allow_none=True)
+    kind = fields.String()
+    description = fields.String()
+
+
+class SettingIn(Schema):
+    value = fields.Raw(required=True, allow_none=False)

@@ -5,6 +5,7 @@ changes only what differs. `talentflow settings list|set` and `talentflow jobs s
 edit them; the running scheduler picks schedule changes up within a minute."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -105,33 +106,67 @@ def put(session: Session, key: str, raw) -> object:
     return value
 
 
+# Why a value of each kind is refused, in Chinese beside the field (pages and API alike).
+KIND_PROBLEMS = {
+    "cron": "须为 cron 表达式：分 时 日 月 周，例如 0 9 * * *",
+    "int": "须为不小于 0 的整数",
+    "positive_int": "须为正整数",
+    "month_day": "须为 MM-DD 格式的日期，例如 03-01",
+    "bool": "须为 true 或 false",
+    "url": "须为以 http:// 或 https:// 开头的网址",
+    "json": "须为 JSON 对象，例如 {\"review\": 10}",
+}
+
+
 def _parse(key: str, kind: str, raw):
     import json
     try:
         if kind == "cron":
             from apscheduler.triggers.cron import CronTrigger
-            CronTrigger.from_crontab(str(raw))
-            return str(raw)
+            text = str(raw).strip()
+            if len(text.split()) != 5:
+                raise ValueError("expected five fields")
+            CronTrigger.from_crontab(text)
+            return text
         if kind in ("int", "positive_int"):
-            value = int(raw)
+            if isinstance(raw, bool) or isinstance(raw, float):
+                raise ValueError("not a whole number")
+            value = int(str(raw).strip()) if isinstance(raw, str) else int(raw)
             if value < (1 if kind == "positive_int" else 0):
                 raise ValueError("too small")
             return value
         if kind == "month_day":
-            month_day(str(raw), 2028)  # a leap year: 02-29 is allowed
-            return str(raw)
+            text = str(raw).strip()
+            if not re.fullmatch(r"\d{2}-\d{2}", text):
+                raise ValueError("expected MM-DD")
+            month_day(text, 2028)  # a leap year: 02-29 is allowed
+            return text
         if kind == "bool":
-            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+                raise ValueError("expected true or false")
+            return text in ("1", "true", "yes", "on")
         if kind == "url":
-            return str(raw).rstrip("/")
+            text = str(raw).strip().rstrip("/")
+            if not re.fullmatch(r"https?://[^\s]+", text):
+                raise ValueError("expected an http(s) address")
+            return text
         value = json.loads(raw) if isinstance(raw, str) else raw
         if not isinstance(value, dict):
             raise ValueError("expected a JSON object")
-        if key == "due_working_days" and not all(isinstance(v, int) and v >= 0 for v in value.values()):
+        if key == "due_working_days" and not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()):
             raise ValueError("values must be whole working days")
+        if key == "escalation_roles" and not all(isinstance(v, str) for v in value.values()):
+            raise ValueError("values must be role keys")
         return value
-    except (ValueError, TypeError) as exc:
-        raise Invalid(f"设置值无效 / invalid value for {key}: {exc}", {key: [str(exc)]}) from exc
+    except (ValueError, TypeError, OverflowError) as exc:
+        problem = KIND_PROBLEMS.get(kind, KIND_PROBLEMS["json"])
+        if key == "due_working_days":
+            problem = "须为 JSON 对象，值为不小于 0 的整数（工作日），例如 {\"review\": 10, \"applicant\": 20}"
+        raise Invalid(f"设置值无效 / invalid value for {key}: {exc}", {key: [problem]}) from exc
 
 
 def month_day(text: str, year: int) -> date:
