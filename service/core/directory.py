@@ -30,8 +30,21 @@ def _exists(session: Session, model, value) -> bool:
     return key is not None and session.get(model, key) is not None
 
 
+MAX_NAME = 200
+
+
+def _name_problem(value) -> str | None:
+    if not isinstance(value, str):
+        return "须为文本 / must be text"
+    if not is_clean(value):
+        return "包含非法字符 / contains U+0000 or an unpaired surrogate"
+    if len(value) > MAX_NAME:
+        return f"不能超过 {MAX_NAME} 个字符 / at most {MAX_NAME} characters"
+    return name_problem(value)
+
+
 def _name_errors(**names) -> dict:
-    problems = {field: name_problem(value) for field, value in names.items()}
+    problems = {field: _name_problem(value) for field, value in names.items()}
     return {field: [problem] for field, problem in problems.items() if problem}
 
 
