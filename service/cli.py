@@ -52,8 +52,11 @@ def init_db():
 
 
 @main.command("seed-demo")
-def seed_demo():
-    """Demo departments, units, one user per role (password `demo`) and an open round."""
+@click.option("--cases/--no-cases", "with_cases", default=True,
+              help="also demo cases, talents and paid rewards (once, on a database without cases)")
+def seed_demo(with_cases):
+    """Demo departments, units, one user per role (password `demo`) and an open round; and,
+    on a database without cases, cases in every state, talents and paid rewards."""
     from . import demo
     from .schema import ShippedFilesMissing, upgrade
     platform = _platform()
@@ -63,6 +66,9 @@ def seed_demo():
         raise click.ClickException(str(exc))
     with platform.transaction() as session:
         created = demo.seed(session, platform.today())
+    if with_cases:
+        with platform.transaction() as session:
+            created.update(demo.seed_cases(platform, session))
     click.echo(f"演示数据已就绪 / demo data ready: {created}")
 
 

@@ -1,7 +1,8 @@
-"""Demo data: a district's worth of departments, units and users, and an open round."""
+"""Demo data: a district's worth of departments, units and users, and an open round; for
+`talentflow seed-demo`, also cases in every state, talents and paid rewards (seed_cases)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,4 +67,200 @@ def seed(session: Session, today) -> dict:
         rounds.create_campaign(session, "selection", today - timedelta(days=1),
                                   today + timedelta(days=29))
         created["campaigns"] += 1
+    return created
+
+
+# --------------------------------------------------------------------------------------------
+# Demo cases (`talentflow seed-demo` only, never the test fixtures): enough history that the
+# dashboard (/reports), the admin console and the inboxes show something real on the first run.
+# Every case is run through the same core services as the API (start, complete, withdraw);
+# only the dates of a few are moved into the past afterwards, so that earlier years, overdue
+# tasks and a period about to end exist on a fresh install.
+# --------------------------------------------------------------------------------------------
+
+# More officials, so cases run through units of every route (username, name, roles, unit, dept).
+CASE_USERS = [
+    ("unit_reviewer3", "黄磊（区人民医院人事）", ["unit_reviewer"], "区人民医院", None),
+    ("department_reviewer3", "何琳（区卫健局）", ["department_reviewer"], None, "区卫生健康局"),
+    ("employer_finance3", "唐敏（区人民医院财务）", ["employer_finance"], "区人民医院", None),
+    ("unit_reviewer4", "罗军（区发改局人事）", ["unit_reviewer"], "区发展和改革局", None),
+    ("unit_reviewer4b", "林静（区发改局人事）", ["unit_reviewer"], "区发展和改革局", None),
+]
+# unit -> (unit reviewer, department reviewer or None, employer finance or None)
+REVIEWERS = {
+    "区教育研究室": ("unit_reviewer", "department_reviewer", None),
+    "自贡盐都机械制造有限公司": ("unit_reviewer2", "department_reviewer2", "employer_finance"),
+    "区人民医院": ("unit_reviewer3", "department_reviewer3", "employer_finance3"),
+    "区发展和改革局": ("unit_reviewer4", None, None),
+}
+# (username, name, gender, unit, category, where the selection case stands, form overrides)
+TALENTS = [
+    ("talent01", "陈晓", "female", "区教育研究室", "professional_technical", "registered", {}),
+    ("talent02", "杨帆", "male", "区人民医院", "professional_technical", "registered",
+     {"professional_title": "intermediate", "education": "master"}),
+    ("talent03", "林涛", "male", "自贡盐都机械制造有限公司", "skilled", "registered",
+     {"skill_level": "advanced", "education": "junior_college"}),
+    ("talent04", "许婷", "female", "区发展和改革局", "management", "registered", {}),
+    ("talent05", "邓超", "male", "区人民医院", "social_work", "registered", {}),
+    ("talent06", "曾雪", "female", "区教育研究室", "party_government", "registered", {}),
+    ("talent07", "彭亮", "male", "自贡盐都机械制造有限公司", "professional_technical", "unit_review", {}),
+    ("talent08", "韩梅", "female", "区人民医院", "professional_technical", "department_review", {}),
+    ("talent09", "谢娜", "female", "区发展和改革局", "management", "qualification", {}),
+    ("talent10", "冯刚", "male", "区人民医院", "skilled", "leadership_approval",
+     {"skill_level": "advanced"}),
+    ("talent11", "周杰", "male", "区人民医院", "rural_practical", "rejected", {"agri_title": "intermediate"}),
+    ("talent12", "吴静", "female", "区教育研究室", "professional_technical", "withdrawn", {}),
+    ("talent13", "钱磊", "male", "区发展和改革局", "management", "returned", {}),
+]
+# (talent username, reward form, how far it goes, years back its payment lies)
+REWARDS = [
+    ("talent01", {"reward_type": "postgraduate", "degree_level": "master", "has_degree": True,
+                  "has_diploma": True, "tuition": 10000, "service_years": 5}, "end", 1),
+    ("talent02", {"reward_type": "title", "title_level": "associate_senior", "service_years": 5}, "end", 0),
+    ("talent03", {"reward_type": "skill", "skill_level": "technician", "service_years": 5}, "end", 1),
+    ("talent04", {"reward_type": "project", "project_level": "provincial", "project_name": "自流井老街区保护利用规划",
+                  "is_project_lead": True, "completed_on_time": True}, "end", 0),
+    ("talent05", {"reward_type": "postgraduate", "degree_level": "doctor", "has_degree": True,
+                  "has_diploma": True, "tuition": 10000, "service_years": 5}, "end", 0),
+    ("talent06", {"reward_type": "project", "project_level": "municipal", "project_name": "盐都课堂教学改革",
+                  "is_project_lead": True, "completed_on_time": True}, "org_rereview", 0),
+    ("unit_reviewer4", {"reward_type": "platform", "platform_level": "provincial",
+                        "platform_name": "自贡市川南经济研究中心"}, "end", 2),
+]
+APPROVE = {"decision": "approve", "comment": "同意"}
+
+
+def _application(today, name, gender, category, overrides) -> dict:
+    form = {
+        "name": name, "gender": gender,
+        "birth_date": date(today.year - 34, 4, 12).isoformat(),
+        "work_start_date": date(today.year - 9, 7, 1).isoformat(),
+        "talent_category": category, "education": "bachelor", "professional_title": "none",
+        "skill_level": "none", "agri_title": "none",
+        "appraisals": [{"year": today.year - 1, "grade": "excellent"},
+                       {"year": today.year - 2, "grade": "competent"}],
+        "ethics_attested": True, "service_agreement": True, "service_years": 5,
+        "shortage_exception": False, "shortage_justification": "",
+    }
+    form.update(overrides)
+    return form
+
+
+def seed_cases(platform, session: Session) -> dict:
+    """Demo cases in every state, registered talents and paid rewards. Runs once: a database
+    that already has cases is left alone."""
+    from sqlalchemy import func
+
+    from .core import cases
+    from .core.dates import add_years
+    from .core.models import HumanTask, Instance
+    from .features.rewards.models import Reward
+    from .features.talents.models import Talent
+
+    created = {"cases": 0}
+    if session.scalar(select(func.count(Instance.id))):
+        return created
+    today = platform.today()
+    units = {u.name: u for u in session.scalars(select(Unit))}
+    departments = {d.name: d for d in session.scalars(select(Department))}
+    existing = set(session.scalars(select(User.username)))
+    for username, display, roles, unit, dept in CASE_USERS:
+        if username not in existing:
+            directory.create_user(session, username, PASSWORD, roles, display_name=display,
+                                  unit_id=units[unit].id if unit else None,
+                                  department_id=departments[dept].id if dept else None,
+                                  email=f"{username}@example.test", demo_password=True)
+    for username, name, _g, unit, _c, _s, _o in TALENTS:
+        if username not in existing:
+            directory.create_user(session, username, PASSWORD, ["applicant"], display_name=name,
+                                  unit_id=units[unit].id, email=f"{username}@example.test",
+                                  demo_password=True)
+    users = {u.username: u for u in session.scalars(select(User))}
+
+    def task(instance, name):
+        row = session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.name == name,
+            HumanTask.status == "ready")).first()
+        assert row is not None, (instance.id, name)
+        return row
+
+    def review(instance, username, name, data=APPROVE):
+        cases.complete(platform, session, users[username], task(instance, name).id, dict(data))
+
+    def age(instance, days):
+        """Move a case's open tasks `days` into the past (so they are overdue)."""
+        for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                           HumanTask.status == "ready")):
+            row.created_at -= timedelta(days=days)
+            if row.due_at is not None:
+                row.due_at -= timedelta(days=days)
+        instance.created_at -= timedelta(days=days)
+
+    order = ["unit_review", "department_review", "qualification", "leadership_approval", "registered"]
+    for username, name, gender, unit, category, stands, overrides in TALENTS:
+        unit_reviewer, department_reviewer, _ = REVIEWERS[unit]
+        instance = cases.start(platform, session, users[username], "talent_selection", {})
+        created["cases"] += 1
+        form = _application(today, name, gender, category, overrides)
+        cases.complete(platform, session, users[username],
+                       task(instance, "submit_application").id, form)
+        if stands == "withdrawn":
+            cases.withdraw(platform, session, users[username], instance.id, "个人原因，本轮暂不申请")
+            continue
+        if stands in ("rejected", "returned"):
+            decision = "reject" if stands == "rejected" else "return"
+            review(instance, unit_reviewer, "unit_review", {
+                "decision": decision, "comment": "近两年考核材料不全，请补充年度考核表" if decision == "return"
+                else "不符合本单位推荐条件"})
+            continue
+        target = order.index(stands) if stands in order else len(order)
+        if target > 0:
+            review(instance, unit_reviewer, "unit_review")
+        if target > 1 and department_reviewer:
+            review(instance, department_reviewer, "department_review")
+        if target > 2:
+            review(instance, "org_reviewer", "org_qualification_review")
+            review(instance, "hr_reviewer", "hr_qualification_review")
+        if target > 3:
+            review(instance, "leadership", "leadership_approval")
+        if stands in ("unit_review", "department_review", "leadership_approval"):
+            age(instance, 25)   # waiting far beyond its due date
+    # 许婷's two-year period is about to end (her registration moved two years back, less 60 days).
+    session.flush()
+    talent = session.scalars(select(Talent).where(Talent.user_id == users["talent04"].id)).one()
+    talent.registered_on = add_years(today, -2) + timedelta(days=60)
+    talent.period_ends_on = add_years(talent.registered_on, 2)
+
+    for username, form, until, years_back in REWARDS:
+        starter = users[username]
+        unit = next(u for u in units.values() if u.id == starter.unit_id)
+        unit_reviewer, department_reviewer, employer_finance = REVIEWERS[unit.name]
+        if username == unit_reviewer:   # a unit's own platform claim: a colleague reviews it
+            unit_reviewer = None
+        instance = cases.start(platform, session, starter, "reward_application", {})
+        created["cases"] += 1
+        cases.complete(platform, session, starter,
+                       task(instance, "submit_reward_application").id, dict(form))
+        route = instance.data.get("payment_route")
+        steps = []
+        if unit_reviewer:
+            steps.append((unit_reviewer, "unit_review"))
+        else:
+            steps.append(("unit_reviewer4b", "unit_review"))
+        if route == "special_fund":
+            if department_reviewer:
+                steps.append((department_reviewer, "department_review"))
+            steps += [("org_reviewer", "org_rereview"), ("hr_reviewer", "hr_rereview"),
+                      ("leadership", "leadership_approval"), ("finance", "fund_payment")]
+        else:
+            steps.append((employer_finance, "employer_reimbursement"))
+        for user, name in steps:
+            if name == until:
+                break
+            review(instance, user, name)
+        if until == "end" and years_back:
+            session.flush()
+            reward = session.scalars(select(Reward).where(Reward.instance_id == instance.id)).one()
+            reward.ended_on = add_years(reward.ended_on, -years_back)
+            reward.service_ends_on = add_years(reward.ended_on, reward.service_years)
     return created
