@@ -229,3 +229,12 @@ def test_settings(platform, web):
     assert admin.post("/admin/settings/reminder_workdays_only", {"value": "true"}).status_code == 302
     assert rows(platform, Setting, key="reminder_workdays_only")[0].value is True
     assert admin.post("/admin/settings/no_such", {"value": "1"}).status_code == 404
+
+
+def test_user_list_filters(web):
+    admin = web("admin")
+    page = text(admin.get("/admin/users?q=reviewer2"))
+    assert "unit_reviewer2" in page and "department_reviewer2" in page and ">applicant<" not in page
+    page = text(admin.get("/admin/users?role=finance"))
+    assert ">finance<" in page and ">employer_finance<" not in page
+    assert admin.get("/admin/users?role=king&q=" + "x" * 5000).status_code == 200

@@ -29,8 +29,10 @@
 
   function stacked(id, block, unit) {
     var series = block.series.map(function (name, i) {
-      return { name: name, type: 'bar', stack: 'all', barMaxWidth: 48,
-               data: block.values.map(function (row) { return row[i]; }) };
+      var one = { name: name, type: 'bar', stack: 'all', barMaxWidth: 48,
+                  data: block.values.map(function (row) { return row[i]; }) };
+      if (block.colours) one.itemStyle = { color: block.colours[i] };
+      return one;
     });
     draw(id, {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },

@@ -86,7 +86,12 @@ def index():
 # Users -------------------------------------------------------------------------------
 
 def _render_users(values=None, errors=None, status=200):
-    return render_template("console/users.html", users=directory.list_users(db()),
+    q = request.args.get("q", "").strip()[:200]
+    role = request.args.get("role", "")
+    users = [u for u in directory.list_users(db())
+             if (not q or q in u.username or q in (u.display_name or ""))
+             and (role not in ROLES or role in u.roles)]
+    return render_template("console/users.html", users=users, q=q, role=role,
                            values=values or {"roles": []}, errors=errors or {},
                            **lookups()), status
 
@@ -322,7 +327,7 @@ def _render_settings(key=None, raw=None, errors=None, status=200):
     rows = []
     for name, spec in settings_store.specs().items():
         value = values[name]
-        shown = json.dumps(value, ensure_ascii=False) if spec.kind == "json" else \
+        shown = json.dumps(value, ensure_ascii=False, indent=1) if spec.kind == "json" else \
             ("" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
         rows.append({"key": name, "spec": spec, "shown": raw if name == key else shown,
                      "default": defaults[name], "changed": value != defaults[name]})

@@ -18,6 +18,10 @@ bp = Blueprint("reporting", __name__, template_folder="templates")
 CASE_STATUS_LABELS = {**STATUS_LABELS, "error": lazy_gettext("出错")}
 TALENT_STATUSES = {"exited": lazy_gettext("已退出"), "suspended": lazy_gettext("暂停培养"),
                    **TALENT_STATUS_LABELS}
+# Cases' statuses in the order the chart stacks them, each with its colour.
+STATUS_ORDER = ["running", "completed", "cancelled", "error"]
+STATUS_COLOURS = {"running": "#f59e0b", "completed": "#16a34a", "cancelled": "#98a2b3",
+                  "error": "#dc2626"}
 ROUTE_LABELS = {"special_fund": lazy_gettext("人才开发专项资金"), "employer": lazy_gettext("用人单位报销")}
 
 
@@ -38,9 +42,11 @@ def _labelled(figures: dict) -> dict:
     steps = _step_titles()
     units = {str(u.id): u.name for u in db().scalars(select(Unit))}
     categories = _category_labels()
-    statuses = sorted({s for by in figures["cases_by_process_status"].values() for s in by})
+    found = {s for by in figures["cases_by_process_status"].values() for s in by}
+    statuses = [s for s in STATUS_ORDER if s in found] + sorted(found - set(STATUS_ORDER))
     cases = {
         "statuses": [(s, str(CASE_STATUS_LABELS.get(s, s))) for s in statuses],
+        "colours": [STATUS_COLOURS.get(s, "#7c3aed") for s in statuses],
         "rows": [(processes.get(p, p), [by.get(s, 0) for s in statuses], sum(by.values()))
                  for p, by in sorted(figures["cases_by_process_status"].items())],
     }
