@@ -99,7 +99,9 @@ class Campaign(Base):
 
 class Instance(Base):
     __tablename__ = "instances"
-    __table_args__ = (Index("ix_instances_starter", "starter_id", "process_id"),)
+    __table_args__ = (Index("ix_instances_starter", "starter_id", "process_id"),
+                      # the summary report counts cases per process and status from the index
+                      Index("ix_instances_process_status", "process_id", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(200), index=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
@@ -129,6 +131,9 @@ class HumanTask(Base):
         Index("ix_human_tasks_assignee", "status", "assignee_id"),
         Index("ix_human_tasks_instance", "instance_id", "status"),
         Index("ix_human_tasks_done_by", "completed_by", "completed_at"),
+        # the summary report: open tasks per step, overdue open tasks
+        Index("ix_human_tasks_status_name", "status", "name"),
+        Index("ix_human_tasks_status_due", "status", "due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
