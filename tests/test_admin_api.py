@@ -172,7 +172,10 @@ def test_settings(api):
                        ("round_window_days", True), ("schedule.task_reminders", "every day"),
                        ("round_opening", "13-45"), ("round_opening", "3-1"),
                        ("due_working_days", {"review": -1}), ("due_working_days", [1]),
-                       ("base_url", "ftp://x"), ("reminder_workdays_only", "maybe")]:
+                       ("base_url", "ftp://x"), ("reminder_workdays_only", "maybe"),
+                       # no date arithmetic may overflow on a stored value
+                       ("first_round_year", 10 ** 12), ("first_round_year", 1999),
+                       ("round_window_days", 10 ** 9), ("due_working_days", {"review": 10 ** 9})]:
         r = put(api, f"/api/admin/settings/{key}", {"value": value})
         assert r.status_code == 422, (key, value, r.get_json())
         assert r.get_json()["errors"][key][0]

@@ -24,11 +24,19 @@ class Spec:
     default: object
     description: str
     kind: str = "json"  # cron | int | positive_int | month_day | bool | url | json
+    # Bounds of an int / positive_int setting (a value out of them is 422): a year or a day
+    # count no date arithmetic can overflow on.
+    high: int = 100_000
+    low: int | None = None
+
+
+# Working days a task may be given at most (a year's worth).
+MAX_DUE_WORKING_DAYS = 366
 
 
 # key -> Spec. Features add theirs with `register`; every job's schedule is `schedule.<job>`.
 SPECS: dict[str, Spec] = {
-    "first_round_year": Spec(None, "首个选拔年度（此后每两年一轮）", "int"),
+    "first_round_year": Spec(None, "首个选拔年度（此后每两年一轮）", "int", high=9000, low=2000),
     "reminder_escalation_days": Spec(5, "超期多少个工作日后同时提醒上级角色", "int"),
     "reminder_workdays_only": Spec(False, "是否只在工作日发送超期提醒", "bool"),
     "escalation_roles": Spec({
@@ -56,8 +64,8 @@ def _bump(_session) -> None:
     _generation[0] += 1
 
 
-def register(key: str, default, description: str, kind: str = "json") -> None:
-    SPECS[key] = Spec(default, description, kind)
+def register(key: str, default, description: str, kind: str = "json", **bounds) -> None:
+    SPECS[key] = Spec(default, description, kind, **bounds)
 
 
 def specs() -> dict[str, Spec]:
@@ -96,7 +104,7 @@ def put(session: Session, key: str, raw) -> object:
     spec = specs().get(key)
     if spec is None:
         raise Invalid(f"未知设置 / unknown setting: {key}", {key: ["未知设置"]})
-    value = _parse(key, spec.kind, raw)
+    value = _parse(key, spec, raw)
     event.listen(session, "after_commit", _bump, once=True)
     row = session.get(Setting, key)
     if row is None:
@@ -118,8 +126,9 @@ KIND_PROBLEMS = {
 }
 
 
-def _parse(key: str, kind: str, raw):
+def _parse(key: str, spec: Spec, raw):
     import json
+    kind = spec.kind
     try:
         if kind == "cron":
             from apscheduler.triggers.cron import CronTrigger
@@ -132,8 +141,11 @@ def _parse(key: str, kind: str, raw):
             if isinstance(raw, bool) or isinstance(raw, float):
                 raise ValueError("not a whole number")
             value = int(str(raw).strip()) if isinstance(raw, str) else int(raw)
-            if value < (1 if kind == "positive_int" else 0):
+            low = spec.low if spec.low is not None else (1 if kind == "positive_int" else 0)
+            if value < low:
                 raise ValueError("too small")
+            if value > spec.high:
+                raise ValueError("too large")
             return value
         if kind == "month_day":
             text = str(raw).strip()
@@ -157,15 +169,20 @@ def _parse(key: str, kind: str, raw):
         if not isinstance(value, dict):
             raise ValueError("expected a JSON object")
         if key == "due_working_days" and not all(
-                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()):
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_DUE_WORKING_DAYS
+                for v in value.values()):
             raise ValueError("values must be whole working days")
         if key == "escalation_roles" and not all(isinstance(v, str) for v in value.values()):
             raise ValueError("values must be role keys")
         return value
     except (ValueError, TypeError, OverflowError) as exc:
         problem = KIND_PROBLEMS.get(kind, KIND_PROBLEMS["json"])
+        if kind in ("int", "positive_int"):
+            low = spec.low if spec.low is not None else (1 if kind == "positive_int" else 0)
+            problem = f"须为 {low} 至 {spec.high} 之间的整数"
         if key == "due_working_days":
-            problem = "须为 JSON 对象，值为不小于 0 的整数（工作日），例如 {\"review\": 10, \"applicant\": 20}"
+            problem = (f"须为 JSON 对象，值为 0 至 {MAX_DUE_WORKING_DAYS} 的整数（工作日），"
+                       "例如 {\"review\": 10, \"applicant\": 20}")
         raise Invalid(f"设置值无效 / invalid value for {key}: {exc}", {key: [problem]}) from exc
 
 
