@@ -35,3 +35,40 @@
     });
   });
 })();
+
+// The task page: 回退 target only with “退回修改”; a form is sent once however often its
+// button is clicked; an upload carries what was typed in the task form (kept as a draft).
+(function () {
+  var form = document.querySelector('form.task-form');
+  if (!form) return;
+  var returnTo = form.querySelector('[data-return-to]');
+  if (returnTo) {
+    var sync = function () {
+      var chosen = form.querySelector('input[name="decision"]:checked, select[name="decision"]');
+      var show = chosen && chosen.value === 'return';
+      returnTo.hidden = !show;
+      if (!show) returnTo.querySelector('select').value = '';
+    };
+    form.addEventListener('change', sync);
+    sync();
+  }
+  form.addEventListener('submit', function (event) {
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = '1';
+    setTimeout(function () {
+      form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+  document.querySelectorAll('form.upload').forEach(function (upload) {
+    upload.addEventListener('submit', function () {
+      upload.querySelectorAll('input[data-carried]').forEach(function (el) { el.remove(); });
+      new FormData(form).forEach(function (value, name) {
+        if (name === 'csrf_token' || name === 'action' || typeof value !== 'string') return;
+        var hidden = document.createElement('input');
+        hidden.type = 'hidden'; hidden.name = 'draft::' + name; hidden.value = value;
+        hidden.setAttribute('data-carried', '');
+        upload.appendChild(hidden);
+      });
+    });
+  });
+})();

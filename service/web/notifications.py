@@ -16,6 +16,14 @@ def notifications_page():
                            items=notifications.for_user(db(), current_user()))
 
 
+@bp.post("/notifications/read-all")
+@login_required
+@transactional
+def read_all_notifications():
+    notifications.mark_all_read(db(), current_user())
+    return redirect(url_for("web.notifications_page"))
+
+
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 @transactional
