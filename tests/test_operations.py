@@ -362,3 +362,14 @@ def test_reviewer_draft_needs_the_task(api):
     assert r.status_code == 404
     r = api.client.delete(path, headers=api.headers("unit_reviewer"))
     assert r.status_code == 200 and api.get(path, "unit_reviewer").get_json()["data"] == {}
+
+
+# Who may start what ---------------------------------------------------------------------------
+
+def test_a_user_without_a_unit_cannot_start_a_selection_case(api):
+    for username in ["finance", "leadership", "admin", "org_reviewer"]:
+        r = api.start("talent_selection", username)
+        assert r.status_code == 403, username
+        assert "单位" in r.get_json()["message"] and "unit_id" in r.get_json()["errors"]
+    assert api.get("/api/instances", "admin").get_json() == []
+    assert api.start("talent_selection", "applicant").status_code == 201

@@ -119,3 +119,33 @@ def test_read_all_button(api, web):  # noqa: F811
     assert reviewer.post("/notifications/read-all").status_code == 302
     assert all(n["read"] for n in api.get("/api/notifications", "unit_reviewer").get_json())
     assert "全部标为已读" not in text(reviewer.get("/notifications"))
+
+
+def test_start_pages_say_who_may_start_before_the_form(api, web):  # noqa: F811
+    page = text(web("finance").get("/start/selection"))
+    assert "未登记所在单位" in page and "开始填写登记表" not in page
+    finance = web("finance")
+    finance.get("/start/selection")
+    r = finance.post("/start/talent_selection")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/start/selection")
+    assert "未登记所在单位" in text(finance.get("/start/selection"))
+    assert "开始填写登记表" in text(web("applicant").get("/start/selection"))
+    page = text(web("applicant").get("/start/reward"))
+    assert "不在人才信息库" in page and "填写奖励申请表" not in page
+    page = text(web("unit_reviewer").get("/start/reward"))
+    assert "只能以单位名义申请人才平台建设补助" in page and "填写奖励申请表" in page
+
+
+def test_reward_form_ties_fields_to_the_reward_type(api, web):  # noqa: F811
+    from flows import register_talent
+    register_talent(api)
+    applicant = web("applicant")
+    applicant.get("/start/reward")
+    page = text(applicant.get("/start/reward"))
+    assert "可以申请奖励" in page
+    r = applicant.post("/start/reward_application")
+    assert r.status_code == 302, text(r)[:500]
+    page = text(applicant.get(r.headers["Location"]))
+    assert re.search(r'data-show-when="\{&#34;reward_type&#34;: \[&#34;project&#34;\]\}"', page) or \
+        re.search(r'data-show-when="\{&quot;reward_type&quot;: \[&quot;project&quot;\]\}"', page), page[:3000]
+    assert page.count("data-required-when") >= 5

@@ -52,13 +52,6 @@
     form.addEventListener('change', sync);
     sync();
   }
-  form.addEventListener('submit', function (event) {
-    if (form.dataset.sent) { event.preventDefault(); return; }
-    form.dataset.sent = '1';
-    setTimeout(function () {
-      form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; });
-    }, 0);
-  });
   document.querySelectorAll('form.upload').forEach(function (upload) {
     upload.addEventListener('submit', function () {
       upload.querySelectorAll('input[data-carried]').forEach(function (el) { el.remove(); });
@@ -72,3 +65,44 @@
     });
   });
 })();
+
+// Fields that belong to a choice (e.g. the reward type): shown — and marked required — only
+// for the values the form's schema ties them to; hidden ones are disabled, so not sent.
+(function () {
+  var form = document.querySelector('form.task-form');
+  if (!form) return;
+  var parts = form.querySelectorAll('[data-show-when], [data-required-when]');
+  if (!parts.length) return;
+  function valueOf(key) {
+    var el = form.querySelector('[name="' + key + '"]:checked') ||
+      form.querySelector('select[name="' + key + '"]');
+    return el ? el.value : '';
+  }
+  function matches(rule) {
+    return Object.keys(rule).every(function (key) { return rule[key].indexOf(valueOf(key)) >= 0; });
+  }
+  function sync() {
+    parts.forEach(function (field) {
+      if (field.dataset.showWhen) {
+        var show = matches(JSON.parse(field.dataset.showWhen));
+        field.hidden = !show;
+        field.querySelectorAll('input, select, textarea').forEach(function (el) { el.disabled = !show; });
+      }
+      var star = field.querySelector('.req[data-conditional]');
+      if (star && field.dataset.requiredWhen) star.hidden = !matches(JSON.parse(field.dataset.requiredWhen));
+    });
+  }
+  form.addEventListener('change', sync);
+  sync();
+})();
+
+// Every form that changes something is sent once, however often its button is clicked.
+document.querySelectorAll('form[method="post"]').forEach(function (form) {
+  form.addEventListener('submit', function (event) {
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = '1';
+  });
+});
+window.addEventListener('pageshow', function (event) {  // back to a page kept in memory
+  if (event.persisted) document.querySelectorAll('form[data-sent]').forEach(function (f) { delete f.dataset.sent; });
+});
