@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ApiClient
+from conftest import USER_PASSWORD, ApiClient
 from flows import register_talent, submit_selection, to_leadership
 from test_web_browser import Site, browser, site  # noqa: F401  (fixtures)
 from web_server import browser_available
@@ -28,6 +28,18 @@ def shots(page, name):
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def login(site, username, password):
+    context = site.browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto("/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button:has-text('登录')")
+    page.wait_for_selector("h1:has-text('待办')")
+    return page
+
+
 def test_reassign_from_the_task_page(site):  # noqa: F811
     api = ApiClient(site.app)
     api.create_user("unit_reviewer_b", ["unit_reviewer"], unit_id=api.me("unit_reviewer")["unit_id"],
@@ -45,12 +57,17 @@ def test_reassign_from_the_task_page(site):  # noqa: F811
     page.wait_for_selector(".flash:has-text('已转办')")
     assert page.locator("table.inbox tbody tr", has_text="张明").count() == 0
     # the colleague is told and finds it in the inbox
-    colleague = site.as_user("unit_reviewer_b")
-    assert colleague.locator("a.bell .badge").inner_text() == "1"
+    colleague = login(site, "unit_reviewer_b", USER_PASSWORD)
+    assert colleague.locator("a.bell .badge").inner_text() == "2"  # the new task, then 转办
     colleague.click("a.bell")
     assert "转交给您办理" in colleague.locator("ul.notes").inner_text()
     shots(colleague, "notifications")
-    site.review("unit_reviewer_b", "张明", "单位初审")
+    colleague.locator("a.bell").click()
+    colleague.goto("/")
+    colleague.locator("table.inbox tbody tr", has_text="张明").locator("a.applicant").click()
+    colleague.check("input[name=decision][value=approve]")
+    colleague.click("button:has-text('提交审核意见')")
+    colleague.wait_for_selector(".flash:has-text('已提交')")
 
 
 def test_return_to_a_chosen_step(site):  # noqa: F811
@@ -90,8 +107,9 @@ def test_reward_form_shows_the_fields_of_the_chosen_type(site):  # noqa: F811
     page.select_option("select[name=reward_type]", "project")
     assert page.locator("input[name=project_name]").is_visible()
     assert not page.locator("select[name=title_level]").is_visible()
-    assert page.locator(".field:has(select[name=project_level]) .req").is_visible()
-    page.select_option("select[name=project_level]", "municipal")
+    assert page.locator(".field:has(input[name=project_level]) .req").is_visible()
+    assert not page.locator(".field:has(select[name=title_level]) .req").is_visible()
+    page.check("input[name=project_level][value=municipal]")
     page.fill("input[name=project_name]", "盐都机械智能产线")
     page.set_input_files("form.upload input[type=file]", files=[{
         "name": "证明.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}])
