@@ -373,3 +373,31 @@ def test_a_user_without_a_unit_cannot_start_a_selection_case(api):
         assert "单位" in r.get_json()["message"] and "unit_id" in r.get_json()["errors"]
     assert api.get("/api/instances", "admin").get_json() == []
     assert api.start("talent_selection", "applicant").status_code == 201
+
+
+def test_reward_payment_returned_to_one_parallel_rereview(api):
+    """回退 across the reward's parallel org/HR re-reviews: finance sends the case back to the
+    organisation department's re-review only; the path after it (join, leadership, payment)
+    runs again and the case is paid once."""
+    from test_rewards import FORMS
+    from flows import register_talent
+    register_talent(api)
+    r = api.start("reward_application", "applicant")
+    instance_id = r.get_json()["id"]
+    task = api.task_of(instance_id, "applicant", "submit_reward_application")
+    assert api.complete(task["id"], dict(FORMS["title"]), "applicant").status_code == 200
+    api.review(instance_id, "unit_reviewer", "unit_review")
+    api.review(instance_id, "department_reviewer", "department_review")
+    api.review(instance_id, "org_reviewer", "org_rereview")
+    api.review(instance_id, "hr_reviewer", "hr_rereview")
+    api.review(instance_id, "leadership", "leadership_approval")
+    r = return_to(api, instance_id, "finance", "fund_payment", "org_rereview", "请组织部复核")
+    assert r.status_code == 200, r.get_json()
+    assert open_tasks(api, instance_id) == {"org_reviewer": ["org_rereview"]}
+    api.review(instance_id, "org_reviewer", "org_rereview")
+    assert open_tasks(api, instance_id) == {"leadership": ["leadership_approval"]}
+    api.review(instance_id, "leadership", "leadership_approval")
+    api.review(instance_id, "finance", "fund_payment")
+    case = api.instance(instance_id, "applicant")
+    assert (case["status"], case["outcome"]) == ("completed", "paid")
+    assert len(notes(api, "applicant", "completed")) == 2  # registration, then the payment

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import CompiledProcess
@@ -127,7 +128,21 @@ class LiveWorkflow:
         carried = dict(task.data)
 
         def rewind():
-            self.wf.reset_from_task_id(run.id, data=carried)
+            dropped = self.wf.reset_from_task_id(run.id, data=carried)
+            if task.id in self.wf.tasks:
+                # The returning task survived: the path reached it through a parallel join
+                # whose continuation hangs under the sibling branch. Rewind that join too (the
+                # first ancestor of the task also dropped on the target's side), so the
+                # join waits for the reopened branch and what follows it runs again. A
+                # sibling review itself (no such ancestor) stays open.
+                joins = {t.task_spec.name for t in dropped if isinstance(t.task_spec, Join)
+                         and not t.has_state(TaskState.PREDICTED_MASK)}
+                ancestor = task.parent
+                while ancestor is not None and not (
+                        isinstance(ancestor.task_spec, Join) and ancestor.task_spec.name in joins):
+                    ancestor = ancestor.parent
+                if ancestor is not None:
+                    self.wf.reset_from_task_id(ancestor.id)
             # SpiffWorkflow 3.2 leaves the waiting events (a boundary timer on a dropped task)
             # of removed tasks registered: they would be refreshed with no parent and fail.
             manager = self.wf.event_manager
