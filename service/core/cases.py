@@ -96,7 +96,9 @@ def start(platform, session: Session, user: User, process_id: str, data: dict,
     live = platform.runtime.create(compiled, dict(seed_data or {}))
     _run(platform, session, instance, user, live.run)
     _prefill(platform, live, data)
-    _save(platform, session, instance, live, actor=None if by_system else user)
+    # The starter is not told of their own first step; a feature starting a case for someone
+    # (by_system, e.g. the annual evaluation) sends its own, fuller notice.
+    _save(platform, session, instance, live, actor=user)
     return instance
 
 
