@@ -109,6 +109,8 @@ def test_all_cases_page_for_district_roles_only(api, web):  # noqa: F811
     assert web("applicant").get("/cases").status_code == 403
     assert 'href="/cases"' not in text(web("applicant").get("/"))
     assert 'href="/cases"' in text(web("leadership").get("/"))
+    finance = text(web("finance").get("/cases"))  # the special fund: only cases it has a step in
+    assert "没有符合条件的案件" in finance
 
 
 def test_read_all_button(api, web):  # noqa: F811

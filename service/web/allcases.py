@@ -1,5 +1,6 @@
-"""全部案件: every case the user may see (admin and the district roles), with filters; each row
-links to the case page. The same indexed query as `GET /api/instances` (core/caselist.py)."""
+"""全部案件: the cases a district user may see (all of them; finance: those it has a step in),
+with filters; each row links to the case page. The same indexed query as `GET /api/instances`
+(core/caselist.py)."""
 from __future__ import annotations
 
 from flask import render_template, request
@@ -9,14 +10,14 @@ from sqlalchemy import select
 from ..core import caselist
 from ..core.models import Unit
 from ..core.registry import REGISTRY, NavLink
-from ..core.roles import CASE_WIDE_ROLES
+from ..core.roles import DISTRICT_ROLES
 from ..errors import BadRequest, Forbidden
 from ..http.context import current_user, db, platform
 from . import queries
 from .base import bp, login_required, page_args
 from .casefacts import STATUS_LABELS, holder_label, status_label
 
-REGISTRY.nav.append(NavLink("web.all_cases", lazy_gettext("全部案件"), roles=CASE_WIDE_ROLES,
+REGISTRY.nav.append(NavLink("web.all_cases", lazy_gettext("全部案件"), roles=DISTRICT_ROLES,
                             order=60))
 
 
@@ -24,8 +25,8 @@ REGISTRY.nav.append(NavLink("web.all_cases", lazy_gettext("全部案件"), roles
 @login_required
 def all_cases():
     user = current_user()
-    if not user.has_role(*CASE_WIDE_ROLES):
-        raise Forbidden("仅限系统管理员和区级审核部门 / admin and district roles only")
+    if not user.has_role(*DISTRICT_ROLES):
+        raise Forbidden("仅限系统管理员和区级部门 / admin and district roles only")
     page, size = page_args()
     try:
         filters = caselist.parse_filters(request.args)
