@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .core.models import (  # noqa: F401
     Attachment, Base, Campaign, Department, EmailOutbox, HistoryEvent, HumanTask, Instance, JobRun,
-    JobStatus, LoginFailure, Notification, ProcessDefinition, Setting, Unit, User, UserRole,
-    WebSession, localnow,
+    JobStatus, LoginFailure, Notification, ProcessDefinition, Setting, TaskDraft, Unit, User,
+    UserRole, WebSession, localnow,
 )
 from .features.rewards.models import Reward  # noqa: F401
 from .features.selection.models import SelectionEntry  # noqa: F401

@@ -109,7 +109,7 @@ def start_selection(site, username):
 
 
 def submit_form(page):
-    page.click("form.task-form button[type=submit]")
+    page.click("form.task-form button.primary[type=submit]")
     page.wait_for_load_state()
 
 

@@ -6,12 +6,13 @@ from pathlib import Path
 from flask import request, send_file
 from flask_smorest import Blueprint
 
-from ..core import attachments, cases, definitions, notifications
+from ..core import attachments, caselist, cases, definitions, notifications
 from ..errors import Invalid
 from ..http.context import current_user, db, platform
 from ..http.transaction import transactional
 from .schemas import (
-    AttachmentOut, CommentIn, DataIn, InstanceOut, InstanceSummaryOut, NotificationOut, ProcessOut,
+    AttachmentOut, CaseListOut, CommentIn, CountOut, DataIn, InstanceOut, NotificationOut,
+    ProcessOut,
 )
 
 blp = Blueprint("cases", __name__, url_prefix="/api", description="案件 / cases")
@@ -43,10 +44,32 @@ def instance_view(instance) -> dict:
             "attachments": AttachmentOut(many=True).dump(attachments.list_for(db(), instance))}
 
 
+def _query_param(name, description, schema):
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
 @blp.get("/instances")
-@blp.response(200, InstanceSummaryOut(many=True))
-def my_instances():
-    return [instance_view(i) for i in cases.my_instances(db(), current_user())]
+@blp.response(200, CaseListOut(many=True))
+@blp.doc(parameters=[
+    _query_param("process_id", "流程 / process id", {"type": "string", "maxLength": 200}),
+    _query_param("status", "状态 / status (400 for another value)",
+                 {"type": "string", "enum": list(caselist.STATUSES)}),
+    _query_param("q", "申请人姓名包含 / the applicant's name contains", {"type": "string",
+                                                                "maxLength": 200}),
+    _query_param("unit_id", "单位 / unit id", {"type": "integer", "minimum": 1}),
+    _query_param("limit", "1–200 (clamped), default 50", {"type": "integer"}),
+    _query_param("offset", "clamped to 0–1000000", {"type": "integer"}),
+])
+def list_instances():
+    """The cases the caller may see, newest first; filters process_id, status, q (applicant's
+    name), unit_id; paging limit (1–200, default 50) and offset."""
+    user = current_user()
+    filters = caselist.parse_filters(request.args)
+    return [{"id": i.id, "process_id": i.process_id, "version": i.version, "status": i.status,
+             "outcome": i.outcome, "applicant_name": i.applicant_name, "unit_id": i.unit_id,
+             "current_tasks": [t.name for t in row.open_tasks], "created_at": i.created_at}
+            for row in caselist.visible_cases(db(), user, filters) for i in [row.instance]]
 
 
 @blp.get("/instances/<int:instance_id>")
@@ -99,6 +122,14 @@ def download_attachment(attachment_id):
 @blp.response(200, NotificationOut(many=True))
 def list_notifications():
     return notifications.for_user(db(), current_user())
+
+
+@blp.post("/notifications/read-all")
+@blp.response(200, CountOut)
+@transactional
+def read_all_notifications():
+    """全部标为已读."""
+    return {"updated": notifications.mark_all_read(db(), current_user())}
 
 
 @blp.post("/notifications/<int:notification_id>/read")

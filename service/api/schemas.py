@@ -100,6 +100,7 @@ class HistoryOut(Schema):
     at = fields.DateTime()
     decision = fields.String(allow_none=True)
     comment = fields.String(allow_none=True)
+    return_to = fields.String(allow_none=True)
 
 
 class InstanceSummaryOut(Schema):
@@ -189,3 +190,39 @@ class SettingOut(Schema):
 
 class SettingIn(Schema):
     value = fields.Raw(required=True, allow_none=False)
+class AssignIn(Schema):
+    username = fields.String(required=True, validate=NAME)
+
+
+class CandidateOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+
+
+class ReturnTargetOut(Schema):
+    name = fields.String()
+    title = fields.String()
+
+
+class DraftOut(Schema):
+    task_id = fields.Integer()
+    data = fields.Dict()
+    saved_at = fields.DateTime(allow_none=True)
+
+
+class CaseListOut(Schema):
+    id = fields.Integer()
+    process_id = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    applicant_name = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    current_tasks = fields.List(fields.String())
+    created_at = fields.DateTime()
+
+
+class CountOut(Schema):
+    updated = fields.Integer()

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from ..core import cases, inbox
+from ..core import assignment, cases, drafts, inbox
 from ..core.ids import MAX_OFFSET, clamp
 from ..core.models import User
 from ..http.context import current_user, db, platform
 from ..http.transaction import transactional
-from .schemas import DataIn, TaskDetailOut, TaskOut
+from .schemas import (
+    AssignIn, CandidateOut, DataIn, DraftOut, ReturnTargetOut, TaskDetailOut, TaskOut,
+)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办与办理 / tasks")
 
@@ -65,8 +67,72 @@ def claim(task_id):
 @blp.response(200, TaskOut)
 @transactional
 def release(task_id):
-    task = cases.release(platform(), db(), current_user(), task_id)
+    """The holder puts the task back in its role's queue; an admin may release any claimed task."""
+    task = assignment.release(platform(), db(), current_user(), task_id)
     return task_view(task)
+
+
+@blp.post("/<int:task_id>/assign")
+@blp.arguments(AssignIn)
+@blp.response(200, TaskOut)
+@transactional
+def assign(body, task_id):
+    """转办: the holder or an admin hands the task to a user holding its role in scope."""
+    task = assignment.assign(platform(), db(), current_user(), task_id, body["username"])
+    return task_view(task)
+
+
+@blp.get("/<int:task_id>/candidates")
+@blp.response(200, CandidateOut(many=True))
+def candidates(task_id):
+    """Who the task may be handed to (转办), for whoever may hand it on; others get []."""
+    user = current_user()
+    task = cases.get_task_for(db(), user, task_id)
+    if not assignment.may_assign(user, task):
+        return []
+    return assignment.eligible_users(db(), task)
+
+
+@blp.get("/<int:task_id>/return-targets")
+@blp.response(200, ReturnTargetOut(many=True))
+def return_targets(task_id):
+    """回退: the steps this review may send its case back to (passed user tasks)."""
+    task = cases.get_task_for(db(), current_user(), task_id)
+    return [{"name": n, "title": t} for n, t in cases.return_targets(platform(), db(), task)]
+
+
+def _draft_view(task, draft) -> dict:
+    return {"task_id": task.id, "data": draft.data if draft else {},
+            "saved_at": draft.saved_at if draft else None}
+
+
+@blp.get("/<int:task_id>/draft")
+@blp.response(200, DraftOut)
+def get_draft(task_id):
+    """暂存: the caller's saved draft of this task's form ({} when none)."""
+    user = current_user()
+    task = cases.get_task_for(db(), user, task_id)
+    return _draft_view(task, drafts.get(db(), user, task))
+
+
+@blp.put("/<int:task_id>/draft")
+@blp.arguments(DataIn)
+@blp.response(200, DraftOut)
+@transactional
+def save_draft(body, task_id):
+    user = current_user()
+    task = cases.get_task_for(db(), user, task_id)
+    return _draft_view(task, drafts.save(db(), user, task, body["data"]))
+
+
+@blp.delete("/<int:task_id>/draft")
+@blp.response(200, DraftOut)
+@transactional
+def delete_draft(task_id):
+    user = current_user()
+    task = cases.get_task_for(db(), user, task_id)
+    drafts.remove(db(), user, task)
+    return _draft_view(task, None)
 
 
 @blp.post("/<int:task_id>/complete")

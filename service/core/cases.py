@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..db import is_postgres
 from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, engine_clock
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from . import access, definitions
+from . import access, definitions, drafts, events, returns
 from . import settings as settings_store
 from .forms import validate_submission
 from .models import HistoryEvent, HumanTask, Instance, Unit, User
@@ -96,7 +96,9 @@ def start(platform, session: Session, user: User, process_id: str, data: dict,
     live = platform.runtime.create(compiled, dict(seed_data or {}))
     _run(platform, session, instance, user, live.run)
     _prefill(platform, live, data)
-    _save(platform, session, instance, live)
+    # The starter is not told of their own first step; a feature starting a case for someone
+    # (by_system, e.g. the annual evaluation) sends its own, fuller notice.
+    _save(platform, session, instance, live, actor=user)
     return instance
 
 
@@ -142,10 +144,11 @@ def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
     return task
 
 
-def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance, list[HumanTask]]:
+def lock_task_row(session, task_id) -> tuple[HumanTask | None, Instance | None, list[HumanTask]]:
     """Lock the task's case and read its open tasks as they stand under the lock. Two round
     trips: the case's row (found through the task in the same statement), then every open
-    task of the case — the one acted on, and what re-indexing compares with afterwards."""
+    task of the case — the one acted on, and what re-indexing compares with afterwards.
+    No authorization: callers decide who may act."""
     query = select(Instance).where(Instance.id == select(HumanTask.instance_id).where(
         HumanTask.id == task_id).scalar_subquery()).execution_options(populate_existing=True)
     if is_postgres(session):
@@ -155,6 +158,12 @@ def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance, list[HumanT
     task = next((row for row in open_rows if row.id == task_id), None)
     if task is None and instance is not None:  # no longer open: completed, cancelled
         task = session.get(HumanTask, task_id, populate_existing=True)
+    return task, instance, open_rows
+
+
+def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance, list[HumanTask]]:
+    """lock_task_row, then the rules for working the task oneself."""
+    task, instance, open_rows = lock_task_row(session, task_id)
     if task is not None and task.role is not None and task.starter_id == user.id:
         # Separation of duties: the starter knows the case has reviews; working one is refused.
         raise Forbidden("不能审核本人提交的案件 / you may not review your own case")
@@ -191,6 +200,10 @@ def release(platform, session: Session, user: User, task_id: int) -> HumanTask:
 
 def complete(platform, session: Session, user: User, task_id: int, data) -> HumanTask:
     task, instance, open_rows = _lock_task(session, user, task_id)
+    return_to = None
+    if task.form == REVIEW_FORM and isinstance(data, dict) and "return_to" in data:
+        data = dict(data)
+        return_to = data.pop("return_to") or None  # 回退 target, outside the review form
     if task.form:
         cleaned, errors = platform.forms.validate(task.form, data)
         if errors:
@@ -201,20 +214,33 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
         raise Invalid("数据必须是 JSON 对象 / data must be an object", {"data": ["必须是 JSON 对象"]})
     payload = {task.name: cleaned} if task.form == REVIEW_FORM else cleaned
     live = _load(platform, session, instance)
+    decision = cleaned.get("decision") if task.form == REVIEW_FORM else "submitted"
+    if decision != "return":
+        return_to = None
+    elif return_to is not None:
+        returns.check_target(live, task, return_to)
     try:
-        _run(platform, session, instance, None,
-             lambda handler: live.complete(task.spiff_task_id, payload, handler))
+        if return_to is None:
+            _run(platform, session, instance, None,
+                 lambda handler: live.complete(task.spiff_task_id, payload, handler))
+        else:
+            _run(platform, session, instance, None,
+                 lambda handler: live.return_to(task.spiff_task_id, return_to, handler))
     except TaskNotReady:
         raise Conflict("任务已办结 / the task is no longer open")
     now = platform.now()
     task.status, task.assignee_id = "completed", user.id
     task.completed_by, task.completed_at = user.id, now
-    decision = cleaned.get("decision") if task.form == REVIEW_FORM else "submitted"
     task.decision = decision
     session.add(HistoryEvent(instance_id=instance.id, task_name=task.name, title=task.title,
                              user_id=user.id, at=now, decision=decision,
-                             comment=cleaned.get("comment") if task.form == REVIEW_FORM else None))
-    _save(platform, session, instance, live, open_rows=[r for r in open_rows if r.status == "ready"])
+                             comment=cleaned.get("comment") if task.form == REVIEW_FORM else None,
+                             return_to=return_to))
+    drafts.discard(session, task.id)
+    _save(platform, session, instance, live,
+          open_rows=[r for r in open_rows if r.status == "ready"], actor=user,
+          pre_event=(lambda rows: returns.reopen_for_last_holder(session, rows, return_to))
+          if return_to else None)
     return task
 
 
@@ -231,7 +257,7 @@ def withdraw(platform, session: Session, user: User, instance_id: int, comment: 
     session.add(HistoryEvent(instance_id=instance.id, task_name="withdraw", title="申请人撤回",
                              user_id=user.id, at=platform.now(), decision="withdraw",
                              comment=comment))
-    _save(platform, session, instance, live, status="cancelled")
+    _save(platform, session, instance, live, status="cancelled", actor=user)
     return instance
 
 
@@ -250,7 +276,10 @@ def fire_timers(platform, session: Session, instance_id: int) -> bool:
 
 
 def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None,
-          open_rows: list[HumanTask] | None = None) -> None:
+          open_rows: list[HumanTask] | None = None, actor: User | None = None,
+          pre_event=None) -> list[HumanTask]:
+    """Save the case, re-index its tasks and raise the notifications of what changed
+    (core/events.py) in the same transaction. Returns the task rows it opened."""
     data = live.data
     if isinstance(data.get("name"), str) and data["name"].strip():
         instance.applicant_name = data["name"].strip()[:200]
@@ -272,20 +301,25 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
                       f"case data over the limit; nothing was saved",
                       {"data": [f"案件数据不能超过 {MAX_CASE_STATE_CHARS // 1024 // 1024} MB"]})
     instance.state = state
-    reindex(platform, session, instance, live, open_rows)
+    opened = reindex(platform, session, instance, live, open_rows)
     hooks = REGISTRY.hooks.get(instance.process_id)
     if status != "running" and hooks and hooks.on_end:
         hooks.on_end(session, instance)
     session.flush()  # the version check happens here: a stale instance raises before commit
+    if pre_event is not None:
+        pre_event(opened)
+    events.case_changed(platform, session, instance, opened, actor)
     version = instance.lock_version
     event.listen(session, "after_commit",
                  lambda _s: platform.runtime.remember(instance.id, version, live), once=True)
+    return opened
 
 
 def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
-            rows: list[HumanTask] | None = None) -> None:
+            rows: list[HumanTask] | None = None) -> list[HumanTask]:
     """Make the human-task index match the workflow's ready user tasks. `rows`: the case's open
-    index rows when the caller already read them under the lock (saves a round trip)."""
+    index rows when the caller already read them under the lock (saves a round trip).
+    Returns the rows it added (the tasks that opened)."""
     if rows is None:
         rows = _open_rows(session, instance.id)
     open_rows = {row.spiff_task_id: row for row in rows}
@@ -297,6 +331,7 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
             row.applicant_name = instance.applicant_name
     now = platform.now()
     values = None
+    opened = []
     for spiff_id, ready_task in ready.items():
         if spiff_id in open_rows:
             continue
@@ -304,14 +339,17 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
         values = values or platform.settings(session)
         days = settings_store.due_working_days(values, instance.process_id, info.name,
                                                info.due_working_days, info.role is not None)
-        session.add(HumanTask(
+        row = HumanTask(
             instance_id=instance.id, process_id=instance.process_id, spiff_task_id=spiff_id,
             name=info.name, title=info.title, form=info.form, role=info.role,
             unit_id=instance.unit_id, department_id=instance.department_id,
             assignee_id=instance.starter_id if info.role is None else None,
             starter_id=instance.starter_id,
             applicant_name=instance.applicant_name, status="ready", created_at=now,
-            due_at=platform.calendar.due_at(now, days)))
+            due_at=platform.calendar.due_at(now, days))
+        session.add(row)
+        opened.append(row)
+    return opened
 
 
 def _json_safe(value):
@@ -330,6 +368,35 @@ def task_data(session: Session, task: HumanTask) -> dict:
     return instance.data or {}
 
 
+def return_targets(platform, session: Session, task: HumanTask) -> list[tuple[str, str]]:
+    """回退: (name, title) of the steps a review task may send its case back to — none for a
+    task that is not an open review."""
+    if task.status != "ready" or task.form != REVIEW_FORM:
+        return []
+    instance = session.get(Instance, task.instance_id)
+    live = _load(platform, session, instance)
+    try:
+        return returns.targets(live, task.name)
+    finally:  # only read: hand the loaded workflow back to the cache
+        platform.runtime.remember(instance.id, instance.lock_version, live)
+
+
+def return_notice(session: Session, task: HumanTask) -> HistoryEvent | None:
+    """The return (退回) that reopened this task, for the top of its form: the latest return in
+    the case, when this step had been completed before and the return came after that."""
+    if task.status != "ready":
+        return None
+    last_done = session.scalar(select(HumanTask.completed_at).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.name == task.name,
+        HumanTask.status == "completed").order_by(HumanTask.completed_at.desc()).limit(1))
+    if last_done is None:
+        return None
+    return session.scalar(select(HistoryEvent).where(
+        HistoryEvent.instance_id == task.instance_id, HistoryEvent.decision == "return",
+        HistoryEvent.at >= last_done).order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
+        .limit(1))
+
+
 def get_instance_for(session: Session, user: User, instance_id: int) -> Instance:
     instance = session.get(Instance, instance_id)
     if instance is None or not access.may_see_instance(user, instance, session):
@@ -342,7 +409,8 @@ def history(session: Session, instance: Instance) -> list[dict]:
         select(HistoryEvent, User.username).outerjoin(User, User.id == HistoryEvent.user_id)
         .where(HistoryEvent.instance_id == instance.id).order_by(HistoryEvent.at, HistoryEvent.id))
     return [{"name": e.task_name, "title": e.title, "by": username, "at": e.at,
-             "decision": e.decision, "comment": e.comment} for e, username in rows]
+             "decision": e.decision, "comment": e.comment, "return_to": e.return_to}
+            for e, username in rows]
 
 
 def my_instances(session: Session, user: User) -> list[Instance]:

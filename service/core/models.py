@@ -101,7 +101,9 @@ class Instance(Base):
     __tablename__ = "instances"
     __table_args__ = (Index("ix_instances_starter", "starter_id", "process_id"),
                       # the summary report counts cases per process and status from the index
-                      Index("ix_instances_process_status", "process_id", "status"))
+                      Index("ix_instances_process_status", "process_id", "status"),
+                      Index("ix_instances_created", "created_at", "id"),
+                      Index("ix_instances_unit", "unit_id", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(200), index=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
@@ -168,6 +170,18 @@ class HistoryEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
     decision: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str | None] = mapped_column(Text)
+    return_to: Mapped[str | None] = mapped_column(String(200))  # 回退: the step it went back to
+
+
+class TaskDraft(Base):
+    """暂存: one user's unsubmitted answers to one task form."""
+    __tablename__ = "task_drafts"
+    __table_args__ = (UniqueConstraint("task_id", "user_id", name="uq_task_drafts_task_user"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
 
 
 class Attachment(Base):

@@ -1,7 +1,7 @@
 """In-app notifications (the bell); the scheduler's reminders add to these."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -22,15 +22,30 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
     return notification
 
 
+def mark_all_read(session: Session, user: User) -> int:
+    """全部标为已读: returns how many were unread."""
+    result = session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read.is_(False)).values(read=True))
+    return result.rowcount or 0
+
+
 def notify(session: Session, user: User, kind: str, message: str, *, task_id: int | None = None,
            subject: str | None = None, link: str | None = None, now=None) -> Notification:
     """An in-app notification plus, where the user has an address, the same notice by email
     (queued in the caller's transaction, see service/mail.py)."""
     from . import mail
     from .models import localnow
-    notification = Notification(user_id=user.id, kind=kind, message=message, task_id=task_id,
-                                created_at=now or localnow(), read=False)
-    session.add(notification)
+    notification = None
+    if kind == "reminder" and task_id is not None:
+        # Reminders of one task collapse into one entry, refreshed and unread again, rather
+        # than piling up day after day (each is still sent by email).
+        notification = session.scalar(select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "reminder",
+            Notification.task_id == task_id).order_by(Notification.id.desc()).limit(1))
+    if notification is None:
+        notification = Notification(user_id=user.id, kind=kind, task_id=task_id)
+        session.add(notification)
+    notification.message, notification.created_at, notification.read = message, now or localnow(), False
     body = f"{user.display_name or user.username}，您好：\n\n{message}"
     if link:
         body += f"\n\n办理链接：{link}"

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import CompiledProcess
@@ -94,6 +95,61 @@ class LiveWorkflow:
             raise TaskNotReady(task_id)
         task.data.update(data)
         self.run(service_handler, first_step=task.run)
+
+    def passed_user_tasks(self) -> list[str]:
+        """Names of the user tasks completed on the case's current path, in the order they
+        were completed (a task done twice is listed once, at its latest completion)."""
+        done = sorted(self.wf.get_tasks(state=TaskState.COMPLETED, manual=True),
+                      key=lambda t: t.last_state_change)
+        names: list[str] = []
+        for task in done:
+            if task.task_spec.name in names:
+                names.remove(task.task_spec.name)
+            names.append(task.task_spec.name)
+        return names
+
+    def return_to(self, task_id: str, target: str, service_handler) -> None:
+        """回退: instead of completing the ready task `task_id`, rewind the case to its completed
+        user task `target` (its latest run) carrying the data as the returning task sees it
+        (its own decision stays out, in the history: a stale answer must not meet a parallel
+        branch at a join); the target opens again and everything after it runs again.
+        Branches started after the target (a parallel sibling review) are dropped with it."""
+        try:
+            task = self.wf.get_task_from_id(UUID(task_id))
+        except Exception:
+            raise TaskNotReady(task_id) from None
+        if task is None or task.state != TaskState.READY:
+            raise TaskNotReady(task_id)
+        runs = [t for t in self.wf.get_tasks(state=TaskState.COMPLETED, manual=True)
+                if t.task_spec.name == target]
+        if not runs:
+            raise KeyError(target)
+        run = max(runs, key=lambda t: t.last_state_change)
+        carried = dict(task.data)
+
+        def rewind():
+            dropped = self.wf.reset_from_task_id(run.id, data=carried)
+            if task.id in self.wf.tasks:
+                # The returning task survived: the path reached it through a parallel join
+                # whose continuation hangs under the sibling branch. Rewind that join too (the
+                # first ancestor of the task also dropped on the target's side), so the
+                # join waits for the reopened branch and what follows it runs again. A
+                # sibling review itself (no such ancestor) stays open.
+                joins = {t.task_spec.name for t in dropped if isinstance(t.task_spec, Join)
+                         and not t.has_state(TaskState.PREDICTED_MASK)}
+                ancestor = task.parent
+                while ancestor is not None and not (
+                        isinstance(ancestor.task_spec, Join) and ancestor.task_spec.name in joins):
+                    ancestor = ancestor.parent
+                if ancestor is not None:
+                    self.wf.reset_from_task_id(ancestor.id)
+            # SpiffWorkflow 3.2 leaves the waiting events (a boundary timer on a dropped task)
+            # of removed tasks registered: they would be refreshed with no parent and fail.
+            manager = self.wf.event_manager
+            for waiting in list(manager.tasks.values()):
+                if waiting.id not in waiting.workflow.tasks:
+                    manager.remove_task(waiting)
+        self.run(service_handler, first_step=rewind)
 
     def cancel(self) -> None:
         self.wf.cancel()

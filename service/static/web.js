@@ -35,3 +35,74 @@
     });
   });
 })();
+
+// The task page: 回退 target only with “退回修改”; a form is sent once however often its
+// button is clicked; an upload carries what was typed in the task form (kept as a draft).
+(function () {
+  var form = document.querySelector('form.task-form');
+  if (!form) return;
+  var returnTo = form.querySelector('[data-return-to]');
+  if (returnTo) {
+    var sync = function () {
+      var chosen = form.querySelector('input[name="decision"]:checked, select[name="decision"]');
+      var show = chosen && chosen.value === 'return';
+      returnTo.hidden = !show;
+      if (!show) returnTo.querySelector('select').value = '';
+    };
+    form.addEventListener('change', sync);
+    sync();
+  }
+  document.querySelectorAll('form.upload').forEach(function (upload) {
+    upload.addEventListener('submit', function () {
+      upload.querySelectorAll('input[data-carried]').forEach(function (el) { el.remove(); });
+      new FormData(form).forEach(function (value, name) {
+        if (name === 'csrf_token' || name === 'action' || typeof value !== 'string') return;
+        var hidden = document.createElement('input');
+        hidden.type = 'hidden'; hidden.name = 'draft::' + name; hidden.value = value;
+        hidden.setAttribute('data-carried', '');
+        upload.appendChild(hidden);
+      });
+    });
+  });
+})();
+
+// Fields that belong to a choice (e.g. the reward type): shown — and marked required — only
+// for the values the form's schema ties them to; hidden ones are disabled, so not sent.
+(function () {
+  var form = document.querySelector('form.task-form');
+  if (!form) return;
+  var parts = form.querySelectorAll('[data-show-when], [data-required-when]');
+  if (!parts.length) return;
+  function valueOf(key) {
+    var el = form.querySelector('[name="' + key + '"]:checked') ||
+      form.querySelector('select[name="' + key + '"]');
+    return el ? el.value : '';
+  }
+  function matches(rule) {
+    return Object.keys(rule).every(function (key) { return rule[key].indexOf(valueOf(key)) >= 0; });
+  }
+  function sync() {
+    parts.forEach(function (field) {
+      if (field.dataset.showWhen) {
+        var show = matches(JSON.parse(field.dataset.showWhen));
+        field.hidden = !show;
+        field.querySelectorAll('input, select, textarea').forEach(function (el) { el.disabled = !show; });
+      }
+      var star = field.querySelector('.req[data-conditional]');
+      if (star && field.dataset.requiredWhen) star.hidden = !matches(JSON.parse(field.dataset.requiredWhen));
+    });
+  }
+  form.addEventListener('change', sync);
+  sync();
+})();
+
+// Every form that changes something is sent once, however often its button is clicked.
+document.querySelectorAll('form[method="post"]').forEach(function (form) {
+  form.addEventListener('submit', function (event) {
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = '1';
+  });
+});
+window.addEventListener('pageshow', function (event) {  // back to a page kept in memory
+  if (event.persisted) document.querySelectorAll('form[data-sent]').forEach(function (f) { delete f.dataset.sent; });
+});

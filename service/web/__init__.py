@@ -7,7 +7,7 @@ data and results into pages. Features add their own page blueprints through the 
 from __future__ import annotations
 
 from ..core.registry import REGISTRY
-from . import auth, cases, i18n, notifications, tasks  # noqa: F401  (register routes)
+from . import allcases, auth, cases, i18n, notifications, tasks  # noqa: F401  (register routes)
 from .base import bp, check_csrf, csrf_token, layout_values
 from .errors import handle_error
 from .session_cookie import SessionCookie

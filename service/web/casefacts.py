@@ -49,8 +49,10 @@ def application(session: Session, instance: Instance) -> dict | None:
 def case_facts(session: Session, instance: Instance) -> dict:
     history = cases.history(session, instance)
     names = queries.names_by_username(session, [h["by"] for h in history])
+    titles = {event["name"]: event["title"] for event in history}
     for event in history:
         event["by_name"] = names.get(event["by"], event["by"] or gettext("系统"))
+        event["return_to_title"] = titles.get(event["return_to"], event["return_to"])
         event["decision_label"] = DECISION_LABELS.get(event["decision"], event["decision"] or "")
     unit = session.get(Unit, instance.unit_id) if instance.unit_id else None
     campaign = session.get(Campaign, instance.campaign_id) if instance.campaign_id else None

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from ..core import cases
 from ..core.registry import REGISTRY
 from ..core.text import bad_strings
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Forbidden, Invalid
 from ..http.context import current_user, db, platform
 from ..http.transaction import discard_changes, transactional
 from . import queries
@@ -79,7 +79,7 @@ def start(process_id):
     user = current_user()
     try:
         instance = cases.start(platform(), db(), user, process_id, {})
-    except Conflict as exc:
+    except (Conflict, Forbidden) as exc:  # e.g. no open round, a second case, no unit
         discard_changes()
         existing = (exc.errors.get("instance_id") or [None])[0]
         flash(chinese(exc.message), "error")

@@ -20,15 +20,45 @@ def _ordered(schema: dict) -> list[str]:
     return order + [k for k in props if k not in order]
 
 
+def conditions(schema: dict) -> tuple[dict, dict]:
+    """Fields that belong to a choice (e.g. the reward type): from `allOf` entries
+    `if {key: const V} then {required: [...]}` (required when key = V) and a property's own
+    `x-show-when: {key: [V, ...]}`. Returns (show_when, required_when), each
+    field → {key: [values]}; fields in neither are always shown."""
+    show: dict[str, dict[str, list]] = {}
+    needed: dict[str, dict[str, list]] = {}
+    for rule in schema.get("allOf") or []:
+        props = ((rule.get("if") or {}).get("properties") or {})
+        then = rule.get("then") or {}
+        if len(props) != 1 or "else" in rule:
+            continue
+        (key, cond), = props.items()
+        if not isinstance(cond, dict) or "const" not in cond:
+            continue
+        for name in then.get("required") or []:
+            for target in (show, needed):
+                target.setdefault(name, {}).setdefault(key, []).append(cond["const"])
+    for name, prop in (schema.get("properties") or {}).items():
+        explicit = prop.get("x-show-when")
+        if isinstance(explicit, dict):
+            for key, values in explicit.items():
+                bucket = show.setdefault(name, {}).setdefault(key, [])
+                bucket.extend(v for v in values if v not in bucket)
+    return show, needed
+
+
 def describe(schema: dict, prefix: str = "") -> list[dict]:
-    """Field descriptors in display order: name, title, kind, options, required, items."""
+    """Field descriptors in display order: name, title, kind, options, required, items, and
+    `show_when` / `required_when` for fields that belong to a choice (see `conditions`)."""
     required = set(schema.get("required") or [])
+    show_when, required_when = conditions(schema) if not prefix else ({}, {})
     fields = []
     for name in _ordered(schema):
         prop = schema["properties"][name]
         field = {"name": prefix + name, "key": name, "title": prop.get("title", name),
                  "description": prop.get("description", ""), "required": name in required,
-                 "options": [], "items": None}
+                 "options": [], "items": None, "show_when": show_when.get(name),
+                 "required_when": required_when.get(name)}
         kind = prop.get("type")
         if "enum" in prop:
             labels = prop.get("x-enum-labels") or {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 
 from ..core import notifications
 from ..http.context import current_user, db
@@ -9,11 +10,25 @@ from ..http.transaction import transactional
 from .base import bp, login_required
 
 
+KIND_LABELS = {"task": lazy_gettext("新待办"), "assigned": lazy_gettext("转办"),
+               "returned": lazy_gettext("退回"), "rejected": lazy_gettext("未通过"),
+               "completed": lazy_gettext("已办结"), "reminder": lazy_gettext("提醒"),
+               "round_opened": lazy_gettext("选拔通知"), "evaluation": lazy_gettext("考核评价")}
+
+
 @bp.get("/notifications")
 @login_required
 def notifications_page():
-    return render_template("web/notifications.html",
+    return render_template("web/notifications.html", kinds=KIND_LABELS,
                            items=notifications.for_user(db(), current_user()))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+@transactional
+def read_all_notifications():
+    notifications.mark_all_read(db(), current_user())
+    return redirect(url_for("web.notifications_page"))
 
 
 @bp.post("/notifications/<int:notification_id>/read")

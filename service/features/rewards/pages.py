@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from ...http.context import db, platform
+from ...http.context import current_user, db, platform
 from ...web.base import login_required
+from ..talents.database import active_talent
 from . import amounts
 
 bp = Blueprint("rewards", __name__, template_folder="templates")
@@ -16,4 +17,10 @@ def start_page():
     schema = platform().forms.get("submit_reward_application")
     labels = schema["properties"]["reward_type"].get("x-enum-labels", {})
     rules = [r for r in amounts.reward_rules(db()) if r["reward_type"]]
-    return render_template("rewards/start.html", rules=rules, labels=labels)
+    user = current_user()
+    # Art. 12, 13 and training-fee claims need an active talent; Art. 14 (platform) is filed by
+    # a unit reviewer for the unit. Say so before the form, not after 16 fields.
+    talent = active_talent(db(), user.id, platform().today())
+    may_file_platform = user.has_role("unit_reviewer") and user.unit_id is not None
+    return render_template("rewards/start.html", rules=rules, labels=labels, talent=talent,
+                           may_start=talent is not None or may_file_platform)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ...core import settings
 from ...core.models import Campaign, Instance, User
 from ...core.settings import month_day
-from ...errors import Conflict, Invalid
+from ...errors import Conflict, Forbidden, Invalid
 from .models import SelectionEntry
 
 PROCESS_ID = "talent_selection"
@@ -63,7 +63,14 @@ def next_opening_on(platform, session: Session) -> date:
                         values["round_opening"])
 
 
+NO_UNIT = "您未登记所在单位，不能申请人才培养选拔：选拔申请须经所在单位初审，请联系系统管理员登记单位"
+
+
 def check_can_start_selection(platform, session: Session, user: User) -> Campaign:
+    if user.unit_id is None:
+        # Nobody could ever review it (finance, leadership and admin accounts have no unit).
+        raise Forbidden(f"{NO_UNIT} / a user without a unit cannot apply: the unit reviews first",
+                        {"unit_id": [NO_UNIT]})
     today = platform.today()
     campaign = open_campaign(session, today)
     if campaign is None:

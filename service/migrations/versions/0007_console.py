@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = '0007_console'
-down_revision = '0003'   # 0003_hardening; the lead re-chains the issue branches at merge
+down_revision = '0005_operations'
 branch_labels = None
 depends_on = None
 
