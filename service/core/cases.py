@@ -105,7 +105,7 @@ def _prefill(platform, live: LiveWorkflow, data: dict) -> None:
     if not data:
         return
     ready = live.ready_user_tasks()
-    info = live.compiled.user_tasks.get(ready[0].name) if ready else None
+    info = live.compiled.task_info(ready[0].process, ready[0].name) if ready else None
     if info is None or not info.form:
         raise Invalid("该流程不接受启动数据 / this process takes no start data", {"data": ["不允许"]})
     schema = platform.forms.get(info.form)
@@ -300,7 +300,7 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
     for spiff_id, ready_task in ready.items():
         if spiff_id in open_rows:
             continue
-        info = live.compiled.user_tasks[ready_task.name]
+        info = live.compiled.task_info(ready_task.process, ready_task.name)
         values = values or platform.settings(session)
         days = settings_store.due_working_days(values, instance.process_id, info.name,
                                                info.due_working_days, info.role is not None)

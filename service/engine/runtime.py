@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import CompiledProcess
@@ -21,8 +24,9 @@ from .serializer import StateSerializer
 @dataclass
 class ReadyTask:
     id: str
-    name: str
+    name: str  # the BPMN id (a multi-instance task's instances all carry the task's own id)
     data: dict
+    process: str = ""  # the spec it belongs to: the case's process, a sub-process or a called one
 
 
 class EngineError(Exception):
@@ -75,6 +79,8 @@ class LiveWorkflow:
         carrying the current data: the tree stays the size of one pass however many round trips
         a case makes (ENGINE-NOTES.md, trap 1)."""
         for task in self.wf.get_tasks(state=TaskState.READY, manual=True):
+            if task.workflow is not self.wf or _in_multi_instance(task):
+                continue  # a sub-workflow starts afresh each time; MI siblings stay as they are
             first = self.wf.get_next_task(spec_name=task.task_spec.name)
             if first is not None and first is not task:
                 self.wf.reset_from_task_id(first.id, data=dict(task.data))
@@ -82,7 +88,10 @@ class LiveWorkflow:
         return False
 
     def ready_user_tasks(self) -> list[ReadyTask]:
-        return [ReadyTask(str(t.id), t.task_spec.name, t.data)
+        """Ready human tasks of the case, those inside sub-processes and called processes
+        included (the engine's task iterator descends into sub-workflows)."""
+        return [ReadyTask(str(t.id), getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name,
+                          t.data, t.workflow.spec.name)
                 for t in self.wf.get_tasks(state=TaskState.READY, manual=True)]
 
     def complete(self, task_id: str, data: dict, service_handler) -> None:
@@ -130,9 +139,18 @@ class LiveWorkflow:
         CycleTimerEventDefinition) and whose `value` is the ISO fire time (for a cycle: the
         next one, or a dict before it started)."""
         times = []
-        for event in self.wf.waiting_events():
-            value = getattr(event, "value", None)
-            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(value, str):
+        values = [getattr(event, "value", None) for event in self.wf.waiting_events()
+                  if event.event_type in TIMER_EVENT_TYPES]
+        # An event-based gateway (or any multiple event) waits on one task for several events;
+        # its timer's fire time is on that task.
+        for task in self.wf.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MultipleEventDefinition) and any(
+                    isinstance(d, TimerEventDefinition) for d in definition.event_definitions):
+                value = task._get_internal_data("event_value")
+                values.append(value.get("next") if isinstance(value, dict) else value)
+        for value in values:
+            if not isinstance(value, str):
                 continue
             try:
                 at = datetime.fromisoformat(value)
@@ -144,6 +162,10 @@ class LiveWorkflow:
                 at = at.replace(microsecond=0) + timedelta(seconds=1)
             times.append(at)
         return min(times) if times else None
+
+
+def _in_multi_instance(task) -> bool:
+    return task.parent is not None and isinstance(task.parent.task_spec, LoopTask)
 
 
 TIMER_EVENT_TYPES = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition",
