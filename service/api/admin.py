@@ -1,12 +1,12 @@
 """Admin-only endpoints of the core: directory and diagram deployment."""
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 
 from ..core import definitions, directory
-from ..errors import Forbidden, Invalid
+from ..errors import Forbidden
 from ..http.context import current_user, db, platform
+from ..http.documents import read_document
 from ..http.transaction import transactional
 from .schemas import DepartmentIn, IdOut, UnitIn, UserIn
 
@@ -56,10 +56,7 @@ def create_user(body):
 def deploy_process():
     """Deploy a BPMN or DMN document (request body, `Content-Type: application/xml`)."""
     user = require_admin()
-    body = request.get_data()
-    if not body.strip():
-        raise Invalid("请求体为空 / empty body", {"document": ["需要 BPMN 或 DMN XML"]})
-    created = definitions.deploy(db(), body, platform().forms, user.id)
+    created = definitions.deploy(db(), read_document(), platform().forms, user.id)
     first = created[0]
     return {"process_id": first.process_id, "version": first.version, "kind": first.kind,
             "also_deployed": [{"process_id": c.process_id, "version": c.version}

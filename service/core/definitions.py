@@ -1,6 +1,7 @@
 """Deployed process definitions: versioning in the database, compiled specs cached per version."""
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..errors import Invalid, NotFound
-from .models import ProcessDefinition
+from .forms import form_validator, validate_submission
+from .models import Instance, ProcessDefinition, User
 from .registry import REGISTRY
 from .roles import ROLES
 
@@ -21,7 +23,32 @@ class DefinitionCache:
     def __init__(self, forms):
         self._forms = forms
         self._compiled: dict[int, engine.CompiledProcess] = {}
+        self._version_forms: dict[int, dict] = {}
+        self._validators: dict[tuple[int, str], object] = {}
         self._lock = threading.Lock()
+
+    def _forms_of(self, session: Session, definition_id: int) -> dict:
+        hit = self._version_forms.get(definition_id)
+        if hit is None:
+            row = session.get(ProcessDefinition, definition_id)
+            hit = self._version_forms.setdefault(definition_id, dict(row.forms or {}))
+        return hit
+
+    def form(self, session: Session, definition_id: int, name: str) -> dict:
+        """Form `name` as the version was deployed with it (older rows without a copy, and
+        forms a version does not hold, come from forms/)."""
+        schema = self._forms_of(session, definition_id).get(name)
+        return copy.deepcopy(schema) if schema is not None else self._forms.get(name)
+
+    def validate_form(self, session: Session, definition_id: int, name: str, data):
+        schema = self._forms_of(session, definition_id).get(name)
+        if schema is None:
+            return self._forms.validate(name, data)
+        key = (definition_id, name)
+        validator = self._validators.get(key)
+        if validator is None:
+            validator = self._validators.setdefault(key, form_validator(schema))
+        return validate_submission(schema, data, validator)
 
     def compiled_by_id(self, session: Session, definition_id: int) -> engine.CompiledProcess:
         """The spec of a version, without reading its XML row when it is already compiled."""
@@ -65,6 +92,33 @@ def require_latest(session: Session, process_id: str) -> ProcessDefinition:
     if definition is None:
         raise NotFound(f"流程不存在 / unknown process: {process_id}")
     return definition
+
+
+def version_of(session: Session, process_id: str, version: int,
+               kind: str | None = None) -> ProcessDefinition:
+    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id,
+                                            ProcessDefinition.version == version)
+    if kind:
+        query = query.where(ProcessDefinition.kind == kind)
+    row = session.scalars(query.order_by(ProcessDefinition.kind).limit(1)).first()
+    if row is None:
+        raise NotFound(f"没有该版本 / no version {version} of {process_id}")
+    return row
+
+
+def all_versions(session: Session) -> list[dict]:
+    """Every deployed version, newest first per process, with who deployed it and how many
+    cases run on it."""
+    running = dict(session.execute(
+        select(Instance.definition_id, func.count(Instance.id))
+        .where(Instance.status == "running").group_by(Instance.definition_id)).all())
+    rows = session.execute(
+        select(ProcessDefinition, User.username).outerjoin(User, User.id == ProcessDefinition.deployed_by)
+        .order_by(ProcessDefinition.kind, ProcessDefinition.process_id,
+                  ProcessDefinition.version.desc())).all()
+    return [{"process_id": d.process_id, "name": d.name, "version": d.version, "kind": d.kind,
+             "deployed_at": d.deployed_at, "deployed_by": username,
+             "running_instances": running.get(d.id, 0)} for d, username in rows]
 
 
 def _problems_to_errors(problems: list[dict]) -> dict:

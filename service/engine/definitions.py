@@ -413,7 +413,10 @@ def _expression_problems(text, el, element_id) -> list[dict]:
     try:
         check_expression(text.strip() or "True")
         return []
-    except (SyntaxError, UnsafeExpression) as exc:
+    except SyntaxError as exc:
+        return [_problem(f"表达式语法错误 / syntax error {text.strip()!r}: {exc.msg}",
+                         el.sourceline, element_id)]
+    except UnsafeExpression as exc:
         return [_problem(f"不允许的表达式 / disallowed expression {text.strip()!r}: {exc}",
                          el.sourceline, element_id)]
 

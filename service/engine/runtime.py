@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import CompiledProcess
@@ -106,6 +107,35 @@ class LiveWorkflow:
 
     def cancel(self) -> None:
         self.wf.cancel()
+
+    def migrate(self, new: CompiledProcess, registry) -> list[str]:
+        """Move the case onto another version's spec (SpiffWorkflow.bpmn.util.diff). Returns
+        the names of open human tasks that version lacks — then nothing is changed."""
+        top_diff, sp_diffs = diff_workflow(registry, self.wf, new.spec, new.subprocess_specs)
+        missing = []
+        for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            manual = getattr(task.task_spec, "manual", False)
+            if task.workflow is self.wf:
+                gone = task in top_diff.removed
+            else:
+                diff = sp_diffs.get(task.workflow.parent_task_id)
+                gone = diff is None or task in diff.removed
+            if gone and (manual or task.state != TaskState.READY):
+                name = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+                if name not in missing:
+                    missing.append(name)
+        if missing:
+            return missing
+        migrate_workflow(top_diff, self.wf, new.spec)
+        self.wf.subprocess_specs = new.subprocess_specs
+        for sp_id, diff in sp_diffs.items():
+            sub = self.wf.subprocesses[sp_id]
+            if diff is None:  # finished sub-workflow of a step the new version removed
+                del self.wf.subprocesses[sp_id]
+            else:
+                migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
+        self.compiled = new
+        return []
 
     @property
     def completed(self) -> bool:
@@ -205,6 +235,9 @@ class Runtime:
     def stats(self) -> dict:
         """Hot-instance cache hits and misses of this process so far."""
         return {"hits": self._hits, "misses": self._misses}
+
+    def migrate(self, live: LiveWorkflow, new: CompiledProcess) -> list[str]:
+        return live.migrate(new, self.serializer.registry)
 
     def dump(self, live: LiveWorkflow) -> str:
         return self.serializer.dumps(live.wf)
