@@ -121,6 +121,12 @@ def all_versions(session: Session) -> list[dict]:
              "running_instances": running.get(d.id, 0)} for d, username in rows]
 
 
+def diff_versions(session: Session, process_id: str, old: int, new: int) -> dict:
+    """Elements added, removed and changed from version `old` to version `new`."""
+    return engine.diff_documents(version_of(session, process_id, old).xml,
+                                 version_of(session, process_id, new).xml)
+
+
 def _problems_to_errors(problems: list[dict]) -> dict:
     errors: dict[str, list[str]] = {}
     for p in problems:
@@ -259,8 +265,11 @@ def _compile_roots(root, dmn_xmls, forms, called_xmls=(), form_names=None):
 def _deploy_dmn(session, checked: Checked, forms, user_id):
     decision_ids = checked.decision_ids
     created = []
+    names = {d.get("id"): d.get("name") for d in checked.root.iter() if isinstance(d.tag, str)
+             and d.tag.endswith("}decision")}
     for decision_id in decision_ids:
-        row = ProcessDefinition(kind="dmn", process_id=decision_id, name=decision_id,
+        row = ProcessDefinition(kind="dmn", process_id=decision_id,
+                                name=(names.get(decision_id) or decision_id)[:200],
                                 xml=checked.text,
                                 version=_next_version(session, decision_id, "dmn"),
                                 dmn_refs={}, call_refs={}, deployed_by=user_id)
