@@ -141,3 +141,31 @@ def test_not_executable_is_refused_saying_so(api):
     r = deploy(api, doc)
     assert r.status_code == 422
     assert "isExecutable" in str(r.get_json()) and "不可执行" in str(r.get_json())
+
+
+def test_a_diagram_looping_on_automatic_steps_is_stopped_not_completed(api):
+    deployed(api, diagram("tf_endless.bpmn"))
+    r = api.start("tf_endless", "applicant")
+    assert r.status_code == 400, r.get_json()
+    assert "参考编号" in r.get_json()["message"]  # the engine's text goes to the log only
+    mine = api.get("/api/instances?process_id=tf_endless", "applicant").get_json()
+    assert mine == []  # nothing was saved
+
+
+def test_call_activity_cycles_are_refused(api):
+    own = diagram("tf_called.bpmn").replace(
+        '<bpmn:endEvent id="c_end">',
+        '<bpmn:callActivity id="again" calledElement="tf_called"><bpmn:incoming>c3</bpmn:incoming>'
+        '<bpmn:outgoing>c4</bpmn:outgoing></bpmn:callActivity>'
+        '<bpmn:sequenceFlow id="c4" sourceRef="again" targetRef="c_end" />'
+        '<bpmn:endEvent id="c_end">').replace('<bpmn:endEvent id="c_end"><bpmn:incoming>c3</bpmn:incoming>',
+                                              '<bpmn:endEvent id="c_end"><bpmn:incoming>c4</bpmn:incoming>')
+    own = own.replace('targetRef="c_end" />\n  </bpmn:process>', 'targetRef="again" />\n  </bpmn:process>')
+    r = deploy(api, own)
+    assert r.status_code == 422 and "循环" in str(r.get_json()), r.get_json()
+    # through a deployed process: tf_caller calls tf_called, a new tf_called calling tf_caller
+    deployed(api, diagram("tf_called.bpmn"))
+    deployed(api, diagram("tf_caller.bpmn"))
+    back = own.replace('calledElement="tf_called"', 'calledElement="tf_caller"')
+    r = deploy(api, back)
+    assert r.status_code == 422 and "tf_called → tf_caller → tf_called" in str(r.get_json()), r.get_json()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,12 +168,13 @@ def check(session: Session, xml: bytes | str, forms, dmn_override: dict | None =
     result = Checked()
     try:
         result.root = engine.parse_xml(xml)
-        result.text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+        result.text = _as_text(xml, result.root)
     except engine.DiagramError as exc:
         result.problems = exc.problems
         return result
-    except UnicodeDecodeError:
-        result.problems = [{"message": "流程文件必须是 UTF-8 编码 / the document must be UTF-8",
+    except (UnicodeDecodeError, LookupError):
+        result.problems = [{"message": "流程文件的字符编码无法识别，请保存为 UTF-8 / the document's "
+                                       "encoding cannot be read; save it as UTF-8",
                             "line": None, "element": None}]
         return result
     result.kind = engine.document_kind(result.root)
@@ -185,6 +187,22 @@ def check(session: Session, xml: bytes | str, forms, dmn_override: dict | None =
                                        "dmn:definitions / not a BPMN or DMN document",
                             "line": getattr(result.root, "sourceline", None), "element": None}]
     return result
+
+
+_DECLARED_ENCODING = re.compile(r"""^(<\?xml[^>]*encoding=)["'][^"']*["']""")
+
+
+def _as_text(xml: bytes | str, root) -> str:
+    """The document as text, stored as UTF-8: one declaring another encoding (ISO-8859-1 from
+    some modelling tools) is decoded with it and its declaration rewritten to say UTF-8."""
+    if isinstance(xml, str):
+        return xml
+    try:
+        return xml.decode("utf-8")
+    except UnicodeDecodeError:
+        declared = root.getroottree().docinfo.encoding or "utf-8"
+        text = xml.decode(declared)
+        return _DECLARED_ENCODING.sub(r'\1"UTF-8"', text, count=1)
 
 
 def _check_bpmn(session, result: Checked, forms, dmn_override: dict) -> None:

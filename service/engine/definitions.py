@@ -94,7 +94,9 @@ class DiagramError(Exception):
 
 
 def _problem(message: str, line: int | None = None, element: str | None = None) -> dict:
-    return {"message": message, "line": line, "element": element}
+    # SpiffWorkflow's exceptions carry '' where they know no line or id
+    return {"message": message, "line": line if isinstance(line, int) and line > 0 else None,
+            "element": str(element)[:200] if element else None}
 
 
 class _StopScan(Exception):
@@ -481,6 +483,41 @@ def _processes_run_by(main, bpmn_root) -> list:
     return found
 
 
+def _call_cycles(main, bpmn_root, called_roots) -> list[dict]:
+    """A process that calls itself, directly or through others, would start sub-workflows
+    without end: refused."""
+    calls = {}
+    for root in [*called_roots, bpmn_root]:  # this document's processes win
+        for proc in root.findall("bpmn:process", NS):
+            calls[proc.get("id")] = proc
+    path, seen = [], set()
+
+    def visit(proc):
+        pid = proc.get("id")
+        if pid in path:
+            return path[path.index(pid):] + [pid]
+        if pid in seen:
+            return None
+        seen.add(pid)
+        path.append(pid)
+        for activity in proc.iter(f"{{{BPMN_NS}}}callActivity"):
+            target = calls.get(activity.get("calledElement"))
+            if target is not None:
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        path.pop()
+        return None
+    cycle = visit(main)
+    if not cycle:
+        return []
+    caller = next((a for a in calls[cycle[-2]].iter(f"{{{BPMN_NS}}}callActivity")
+                   if a.get("calledElement") == cycle[-1]), None)
+    return [_problem(f"调用活动形成循环：{' → '.join(cycle)} / call activities form a cycle",
+                     caller.sourceline if caller is not None else None,
+                     caller.get("id") if caller is not None else None)]
+
+
 def compile_process(bpmn_root, dmn_roots: list, *, roles, forms, operations,
                     called_roots: list = ()) -> CompiledProcess:
     """Check a BPMN document (with the DMN documents it may call and the deployed processes
@@ -495,6 +532,7 @@ def compile_process(bpmn_root, dmn_roots: list, *, roles, forms, operations,
     callable_ids = own_ids | {p.get("id") for r in called_roots for p in r.findall("bpmn:process", NS)}
     for proc in own:
         problems += _check_process_tree(proc, roles, forms, operations, callable_ids)
+    problems += _call_cycles(main, bpmn_root, called_roots)
     if problems:
         raise DiagramError(problems)
     parser = SpiffBpmnParser(validator=VALIDATOR)

@@ -30,6 +30,12 @@ class ReadyTask:
     process: str = ""  # the spec it belongs to: the case's process, a sub-process or a called one
 
 
+# Automatic steps (scripts, gateways, events) one user action may run: a real case runs tens.
+# A diagram looping on automatic steps would otherwise hold the worker, and past ~500 rounds
+# the engine loses track of its deep task tree and reports an unfinished case as completed.
+MAX_ENGINE_STEPS = 400
+
+
 class EngineError(Exception):
     """A diagram failed while running (bad expression, missing data). Nothing is saved."""
 
@@ -63,12 +69,18 @@ class LiveWorkflow:
         environment.service_handler = lambda ctx, name, params: json.dumps(
             service_handler(ctx, name, {k: v["value"] for k, v in params.items()}))
         self.wf.script_engine = RestrictedScriptEngine(environment=environment)
+        steps = [0]
+
+        def count(_task):  # a diagram looping on automatic steps must not hold a worker
+            steps[0] += 1
+            if steps[0] > MAX_ENGINE_STEPS:
+                raise EngineError(f"more than {MAX_ENGINE_STEPS} automatic steps in one action")
         try:
             if first_step is not None:
                 first_step()
-            self.wf.do_engine_steps()
+            self.wf.do_engine_steps(did_complete_task=count)
             while self._rewind_loop():
-                self.wf.do_engine_steps()
+                self.wf.do_engine_steps(did_complete_task=count)
         except Exception as exc:
             ours = _unwrap(exc)
             if ours is not None:
