@@ -66,7 +66,10 @@
     'Add lane below': '在下方添加泳道', 'Divide into two lanes': '拆分为两个泳道',
     'Divide into three lanes': '拆分为三个泳道', 'Search in diagram': '在图中搜索',
     'View DRD': '查看决策关系图', 'Hit policy:': '命中策略：', 'When': '当', 'And': '且',
-    'Then': '则', 'Annotations': '备注', 'Add rule': '添加规则', 'Input': '输入', 'Output': '输出'
+    'Then': '则', 'Annotations': '备注', 'Add rule': '添加规则', 'Input': '输入', 'Output': '输出',
+    'Unique': '唯一（UNIQUE）', 'First': '首个命中（FIRST）', 'Priority': '优先级（PRIORITY）',
+    'Any': '任意（ANY）', 'Collect': '汇总（COLLECT）', 'Rule order': '规则顺序（RULE ORDER）',
+    'Output order': '输出顺序（OUTPUT ORDER）'
   };
   var translateModule = {
     translate: ['value', function (template, replacements) {
@@ -80,8 +83,10 @@
   var Editor = isDmn ? window.DmnJS : window.BpmnJS;
   if (!Editor) { container.textContent = T.unsupported; return; }
   var modeler = isDmn
-    ? new Editor({ container: container,
-                   common: { keyboard: { bindTo: window }, additionalModules: [translateModule] } })
+    ? new Editor({ container: container, common: { keyboard: { bindTo: window } },
+                   drd: { additionalModules: [translateModule] },
+                   decisionTable: { additionalModules: [translateModule] },
+                   literalExpression: { additionalModules: [translateModule] } })
     : new Editor({ container: container, keyboard: { bindTo: window },
                    additionalModules: [translateModule],
                    moddleExtensions: { spiffworkflow: spiffModdle } });
