@@ -95,6 +95,7 @@ def test_edit_validate_and_deploy_a_process(tmp_path, sqlite_template, browser):
         page.wait_for_selector("#designer-status.ok")
         page.click("#btn-deploy")
         page.wait_for_selector("#designer-status.ok:has-text('第 2 版')")
+        assert page.inner_text("#current-version") == "当前为第 2 版"
         shot(page, "04-editor-deployed")
         assert [v for v, _ in versions(platform, "talent_selection")] == [1, 2]
         with platform.transaction() as session:

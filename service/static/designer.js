@@ -259,6 +259,7 @@
     }
     panel.appendChild(field(T.name, textInput(bo.name, function (v) {
       modeling().updateProperties(element, { name: v || undefined });
+      head.textContent = v || bo.id;
     })));
     if (element.type === 'bpmn:UserTask' || element.type === 'bpmn:ManualTask') {
       panel.appendChild(field(T.form, select(config.forms, getProperty(bo, 'form'), function (v) {
@@ -267,7 +268,7 @@
       var due = textInput(getProperty(bo, 'due_working_days'), function (v) {
         setProperty(element, 'due_working_days', v);
       });
-      due.type = 'number'; due.min = '1'; due.max = '365';
+      due.type = 'number'; due.min = '1'; due.max = '365'; due.placeholder = T.due_default;
       panel.appendChild(field(T.due, due));
     }
     if (element.type === 'bpmn:ServiceTask') {
@@ -408,6 +409,8 @@
         if (r.status === 201) {
           clearProblems();
           say(T.deployed.replace('{version}', r.body.version), 'ok');
+          var current = document.getElementById('current-version');
+          if (current) current.textContent = T.current.replace('{version}', r.body.version);
           return;
         }
         showProblems(r.body.problems || []);
