@@ -106,12 +106,47 @@ def test_edit_validate_and_deploy_a_process(tmp_path, sqlite_template, browser):
         assert compiled.user_tasks["unit_review"].role == "unit_reviewer"
         assert compiled.user_tasks["unit_review"].form == "review"
 
-        # the list shows both versions and the diff between them
+        # an extra review step drawn into the organisation department's lane, after the unit's
+        # approval; its name and form set in the panel: version 3
+        page.evaluate("""() => {
+            const m = document.getElementById('canvas').tfModeler;
+            const reg = m.get('elementRegistry'), modeling = m.get('modeling');
+            const gw = reg.get('gw_has_department'), lane = reg.get('Lane_org_reviewer');
+            const pool = reg.get('Participant_talent_selection');
+            const task = modeling.createShape({type: 'bpmn:UserTask'},
+                {x: gw.x - 70, y: lane.y + lane.height / 2}, pool);
+            modeling.reconnectEnd(reg.get('flow_gw_unit_review__gw_has_department'), task,
+                {x: task.x, y: task.y + task.height / 2});
+            modeling.connect(task, gw);
+            m.get('canvas').scrollToElement(task);
+            m.get('selection').select(task);  // as a click on it would
+        }""")
+        page.wait_for_selector("#panel h3")
+        step_id = panel.locator("label:has-text('编号') input")
+        step_id.fill("extra_review")
+        step_id.press("Tab")
+        name = panel.locator("label:has-text('名称') input")
+        name.fill("组织部预审")
+        name.press("Tab")
+        panel.locator("label:has-text('表单') select").select_option("review")
+        page.click("#btn-validate")
+        page.wait_for_selector("#designer-status.ok")
+        shot(page, "04b-editor-extra-step")
+        page.click("#btn-deploy")
+        page.wait_for_selector("#designer-status.ok:has-text('第 3 版')")
+        with platform.transaction() as session:
+            compiled = platform.definitions.compiled(session, session.scalars(
+                select(ProcessDefinition).where(ProcessDefinition.process_id == "talent_selection",
+                                                ProcessDefinition.version == 3)).one())
+        extra = compiled.user_tasks["extra_review"]
+        assert (extra.title, extra.role, extra.form) == ("组织部预审", "org_reviewer", "review")
+
+        # the list shows the versions and the diff between them
         page.goto("/admin/processes")
         section = page.locator("section[data-process=talent_selection]")
         section.locator("button:has-text('比较')").click()
         page.wait_for_selector("#diff")
-        assert "unit_review" in page.inner_text(".diff-changed")
+        assert "extra_review" in page.inner_text(".diff-added")
         shot(page, "05-processes-diff")
         assert errors == [], errors
 

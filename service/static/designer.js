@@ -257,6 +257,20 @@
       panel.appendChild(note);
       return;
     }
+    // The id is the step's name in the API, the inbox and in conditions (`unit_review['decision']`).
+    var idInput = textInput(bo.id, function (v) {
+      if (!/^[A-Za-z_][A-Za-z0-9_-]{0,199}$/.test(v) ||
+          (v !== bo.id && modeler.get('elementRegistry').get(v))) {
+        idInput.value = bo.id;
+        idInput.setCustomValidity(T.bad_id);
+        idInput.reportValidity();
+        return;
+      }
+      idInput.setCustomValidity('');
+      modeling().updateProperties(element, { id: v });
+      sub.textContent = element.type.replace('bpmn:', '') + ' · ' + T.id + ' ' + v;
+    });
+    panel.appendChild(field(T.id_label, idInput));
     panel.appendChild(field(T.name, textInput(bo.name, function (v) {
       modeling().updateProperties(element, { name: v || undefined });
       head.textContent = v || bo.id;
@@ -447,6 +461,7 @@
       modeler.on('commandStack.changed', function () { labelLanes(); });
       showPanel(null);
     }
+    container.tfModeler = modeler;  // for the browser tests (and the console)
     container.setAttribute('data-rendered', 'true');
   }).catch(function (err) {
     container.textContent = T.failed + err.message;
