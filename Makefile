@@ -45,6 +45,21 @@ vendor:
 	   $(VENDOR)/bpmn-js/assets/
 	cp node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js/LICENSE
 	node -p '"bpmn-js " + require("./node_modules/bpmn-js/package.json").version' > $(VENDOR)/bpmn-js/VERSION
+	# the process designer: the bpmn-js modeler with its icon font (embedded in the css)
+	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
+	mkdir -p $(VENDOR)/bpmn-js/assets/bpmn-font/css
+	cp node_modules/bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css $(VENDOR)/bpmn-js/assets/bpmn-font/css/
+	rm -rf $(VENDOR)/dmn-js && mkdir -p $(VENDOR)/dmn-js/assets/dmn-font/css
+	cp node_modules/dmn-js/dist/dmn-modeler.production.min.js $(VENDOR)/dmn-js/
+	cp node_modules/dmn-js/dist/assets/diagram-js.css node_modules/dmn-js/dist/assets/dmn-js-shared.css \
+	   node_modules/dmn-js/dist/assets/dmn-js-drd.css node_modules/dmn-js/dist/assets/dmn-js-decision-table.css \
+	   node_modules/dmn-js/dist/assets/dmn-js-decision-table-controls.css \
+	   node_modules/dmn-js/dist/assets/dmn-js-literal-expression.css \
+	   node_modules/dmn-js/dist/assets/dmn-js-boxed-expression.css \
+	   node_modules/dmn-js/dist/assets/dmn-js-boxed-expression-controls.css $(VENDOR)/dmn-js/assets/
+	cp node_modules/dmn-js/dist/assets/dmn-font/css/dmn-embedded.css $(VENDOR)/dmn-js/assets/dmn-font/css/
+	cp node_modules/dmn-js/LICENSE $(VENDOR)/dmn-js/LICENSE
+	node -p '"dmn-js " + require("./node_modules/dmn-js/package.json").version' > $(VENDOR)/dmn-js/VERSION
 	rm -rf $(VENDOR)/echarts && mkdir -p $(VENDOR)/echarts
 	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE \
 	   $(VENDOR)/echarts/

@@ -137,14 +137,15 @@ def test_every_problem_is_reported_at_once(api):
     doc = replace_once(doc, '<spiffworkflow:serviceTaskOperator id="derive_applicant_facts"',
                        '<spiffworkflow:serviceTaskOperator id="delete_all_users"')
     doc = replace_once(doc, '    <bpmn:startEvent id="start" name="发起申请">',
-                       '    <bpmn:sendTask id="send_mail" name="发送邮件" />\n'
-                       '    <bpmn:intermediateCatchEvent id="wait_message" name="等待消息">\n'
-                       '      <bpmn:messageEventDefinition id="message_def" />\n'
+                       '    <bpmn:complexGateway id="complex_gw" name="复杂网关" />\n'
+                       '    <bpmn:intermediateCatchEvent id="wait_link" name="链接">\n'
+                       '      <bpmn:linkEventDefinition id="link_def" name="l" />\n'
                        '    </bpmn:intermediateCatchEvent>\n'
                        '    <bpmn:startEvent id="start" name="发起申请">')
     text = error_text(deploy(api, doc))
-    for needle in ("not_a_role", "no_such_form", "delete_all_users", "sendTask",
-                   "messageEventDefinition"):
+    # (send tasks and message events run since the designer issue: see test_designer_engine.py)
+    for needle in ("not_a_role", "no_such_form", "delete_all_users", "complexGateway",
+                   "linkEventDefinition", "unreachable"):
         assert needle in text, (needle, text)
     assert_all_shipped(api)
 

@@ -3,13 +3,13 @@ diagram deployment. The rules are core/directory.py's and core/settings.py's, sh
 admin console pages and the CLI."""
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 
 from ..core import definitions, directory
 from ..core import settings as settings_store
 from ..errors import Forbidden, Invalid, NotFound
 from ..http.context import current_user, db, platform
+from ..http.documents import read_document
 from ..http.transaction import transactional
 from .schemas import (DepartmentIn, DepartmentOut, IdOut, PasswordIn, SettingIn, SettingOut,
                       UnitIn, UnitOut, UnitPatch, UserIn, UserOut, UserPatch)
@@ -185,10 +185,7 @@ def put_setting(body, key):
 def deploy_process():
     """Deploy a BPMN or DMN document (request body, `Content-Type: application/xml`)."""
     user = require_admin()
-    body = request.get_data()
-    if not body.strip():
-        raise Invalid("请求体为空 / empty body", {"document": ["需要 BPMN 或 DMN XML"]})
-    created = definitions.deploy(db(), body, platform().forms, user.id)
+    created = definitions.deploy(db(), read_document(), platform().forms, user.id)
     first = created[0]
     return {"process_id": first.process_id, "version": first.version, "kind": first.kind,
             "also_deployed": [{"process_id": c.process_id, "version": c.version}

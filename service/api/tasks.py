@@ -50,7 +50,7 @@ def my_done():
 def get_task(task_id):
     task = cases.get_task_for(db(), current_user(), task_id)
     view = task_view(task)
-    view["form"] = platform().forms.get(task.form) if task.form else None
+    view["form"] = cases.task_form(platform(), db(), task)
     view["data"] = cases.task_data(db(), task)
     return view
 

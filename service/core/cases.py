@@ -95,22 +95,22 @@ def start(platform, session: Session, user: User, process_id: str, data: dict,
         hooks.after_insert(platform, session, user, instance)
     live = platform.runtime.create(compiled, dict(seed_data or {}))
     _run(platform, session, instance, user, live.run)
-    _prefill(platform, live, data)
+    _prefill(platform, session, instance, live, data)
     # The starter is not told of their own first step; a feature starting a case for someone
     # (by_system, e.g. the annual evaluation) sends its own, fuller notice.
     _save(platform, session, instance, live, actor=user)
     return instance
 
 
-def _prefill(platform, live: LiveWorkflow, data: dict) -> None:
+def _prefill(platform, session, instance, live: LiveWorkflow, data: dict) -> None:
     """Start data pre-fills the first form: only that form's fields are accepted."""
     if not data:
         return
     ready = live.ready_user_tasks()
-    info = live.compiled.user_tasks.get(ready[0].name) if ready else None
+    info = live.compiled.task_info(ready[0].process, ready[0].name) if ready else None
     if info is None or not info.form:
         raise Invalid("该流程不接受启动数据 / this process takes no start data", {"data": ["不允许"]})
-    schema = platform.forms.get(info.form)
+    schema = platform.definitions.form(session, instance.definition_id, info.form)
     unknown = sorted(set(data) - set(schema.get("properties", {})))
     if unknown:
         raise Invalid("启动数据包含未知字段 / unknown fields", {k: ["不允许的字段"] for k in unknown})
@@ -205,7 +205,8 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
         data = dict(data)
         return_to = data.pop("return_to") or None  # 回退 target, outside the review form
     if task.form:
-        cleaned, errors = platform.forms.validate(task.form, data)
+        cleaned, errors = platform.definitions.validate_form(session, instance.definition_id,
+                                                             task.form, data)
         if errors:
             raise Invalid("提交的数据有误 / invalid task data", errors)
     elif isinstance(data, dict):
@@ -261,6 +262,35 @@ def withdraw(platform, session: Session, user: User, instance_id: int, comment: 
     return instance
 
 
+def migrate(platform, session: Session, user: User, instance_id: int, version: int) -> Instance:
+    """Move a running case to another deployed version of its process (admin): allowed when
+    each of its open tasks exists there; the case then continues on that version. Also the
+    way to rescue a case whose step failed on a broken version."""
+    instance = lock_instance(session, instance_id)
+    if instance.status != "running":
+        raise Conflict("案件已结束，不能迁移 / the case has ended")
+    target = definitions.version_of(session, instance.process_id, version)
+    if target.id == instance.definition_id:
+        return instance
+    new = platform.definitions.compiled(session, target)
+    live = _load(platform, session, instance)
+    missing = platform.runtime.migrate(live, new)
+    if missing:
+        raise Conflict(f"第 {version} 版中没有这些进行中的任务：{'、'.join(missing)} / the open tasks "
+                       f"{', '.join(missing)} do not exist in version {version}",
+                       {"missing_tasks": missing})
+    from_version = instance.version
+    instance.definition_id, instance.version = target.id, target.version
+    session.add(HistoryEvent(instance_id=instance.id, task_name="migrate",
+                             title=f"迁移到第 {target.version} 版", user_id=user.id,
+                             at=platform.now(), decision="migrate",
+                             comment=f"第 {from_version} 版 → 第 {target.version} 版"))
+    _run(platform, session, instance, None, live.run)
+    _save(platform, session, instance, live, open_rows=_open_rows(session, instance.id),
+          retitle=True)
+    return instance
+
+
 def fire_timers(platform, session: Session, instance_id: int) -> bool:
     """Let the due timers of one waiting case fire (the `timer_events` job), through the same
     lock → load → run → re-index → save path as a user action. Returns whether the case was
@@ -277,9 +307,10 @@ def fire_timers(platform, session: Session, instance_id: int) -> bool:
 
 def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None,
           open_rows: list[HumanTask] | None = None, actor: User | None = None,
-          pre_event=None) -> list[HumanTask]:
+          pre_event=None, retitle: bool = False) -> list[HumanTask]:
     """Save the case, re-index its tasks and raise the notifications of what changed
-    (core/events.py) in the same transaction. Returns the task rows it opened."""
+    (core/events.py) in the same transaction. Returns the task rows it opened. `retitle`:
+    see reindex."""
     data = live.data
     if isinstance(data.get("name"), str) and data["name"].strip():
         instance.applicant_name = data["name"].strip()[:200]
@@ -301,7 +332,7 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
                       f"case data over the limit; nothing was saved",
                       {"data": [f"案件数据不能超过 {MAX_CASE_STATE_CHARS // 1024 // 1024} MB"]})
     instance.state = state
-    opened = reindex(platform, session, instance, live, open_rows)
+    opened = reindex(platform, session, instance, live, open_rows, retitle=retitle)
     hooks = REGISTRY.hooks.get(instance.process_id)
     if status != "running" and hooks and hooks.on_end:
         hooks.on_end(session, instance)
@@ -316,10 +347,11 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
 
 
 def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
-            rows: list[HumanTask] | None = None) -> list[HumanTask]:
+            rows: list[HumanTask] | None = None, retitle: bool = False) -> list[HumanTask]:
     """Make the human-task index match the workflow's ready user tasks. `rows`: the case's open
-    index rows when the caller already read them under the lock (saves a round trip).
-    Returns the rows it added (the tasks that opened)."""
+    index rows when the caller already read them under the lock (saves a round trip);
+    `retitle`: the case moved to another version, open rows take that version's title, form
+    and role. Returns the rows it added (the tasks that opened)."""
     if rows is None:
         rows = _open_rows(session, instance.id)
     open_rows = {row.spiff_task_id: row for row in rows}
@@ -329,13 +361,16 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
             row.status = "cancelled"
         else:
             row.applicant_name = instance.applicant_name
+            if retitle:
+                info = live.compiled.task_info(ready[spiff_id].process, ready[spiff_id].name)
+                row.title, row.form, row.role = info.title, info.form, info.role
     now = platform.now()
     values = None
     opened = []
     for spiff_id, ready_task in ready.items():
         if spiff_id in open_rows:
             continue
-        info = live.compiled.user_tasks[ready_task.name]
+        info = live.compiled.task_info(ready_task.process, ready_task.name)
         values = values or platform.settings(session)
         days = settings_store.due_working_days(values, instance.process_id, info.name,
                                                info.due_working_days, info.role is not None)
@@ -360,6 +395,14 @@ def _json_safe(value):
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
+
+
+def task_form(platform, session: Session, task: HumanTask) -> dict | None:
+    """The task's form as its case's version was deployed with it."""
+    if not task.form:
+        return None
+    instance = session.get(Instance, task.instance_id)
+    return platform.definitions.form(session, instance.definition_id, task.form)
 
 
 def task_data(session: Session, task: HumanTask) -> dict:

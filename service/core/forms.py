@@ -149,6 +149,10 @@ def _bad_values(data) -> list[tuple[list, str]]:
     return found
 
 
+def form_validator(schema: dict) -> Draft202012Validator:
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def validate_submission(schema: dict, data, validator=None) -> tuple[dict, dict[str, list[str]]]:
     """Validate task data against a form. Returns (cleaned_data, errors: field → messages).
 

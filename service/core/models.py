@@ -78,6 +78,12 @@ class ProcessDefinition(Base):
     # For a BPMN version: {"decision_id": definition row id} of the DMN it was built with,
     # so a running instance keeps the tables it started with.
     dmn_refs: Mapped[dict] = mapped_column(JSON, default=dict)
+    # For a BPMN version: {"process_id": definition row id} of every process its call
+    # activities run (directly or not), resolved at deploy.
+    call_refs: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    # For a BPMN version: {"form name": JSON Schema} of every form its tasks use, as deployed:
+    # a running case validates and shows the forms of its own version. Deferred like `xml`.
+    forms: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

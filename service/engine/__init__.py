@@ -1,7 +1,7 @@
 """The engine adapter: the only package that imports SpiffWorkflow."""
 from .definitions import (  # noqa: F401
     CompiledProcess, DiagramError, UserTaskInfo, check_dmn, compile_process, document_kind,
-    parse_xml, process_ids, referenced_decisions,
+    BPMN_NS, called_process_ids, decision_caller, diff_documents, parse_xml, process_ids, referenced_decisions,
 )
 from .clock import engine_clock  # noqa: F401
 from .safe_eval import ValueTooLarge  # noqa: F401

@@ -4,6 +4,7 @@ XML is parsed by us with entity expansion, DTDs and network access off, and the 
 handed to SpiffWorkflow (its own `add_bpmn_str` would use lxml's permissive defaults)."""
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -23,20 +24,35 @@ DMN_NAMESPACES = (
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
-# Elements inside a process that the service can run. Anything else is refused at deploy time
-# rather than failing on a citizen's case later.
-SUPPORTED = {
-    "startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "businessRuleTask",
-    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "sequenceFlow", "laneSet",
-    "lane", "flowNodeRef", "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent",
-    "task", "manualTask", "extensionElements", "documentation", "incoming", "outgoing",
-    "conditionExpression", "script", "timerEventDefinition", "timeDuration", "timeDate",
-    "timeCycle", "properties", "property", "serviceTaskOperator", "parameters", "parameter",
-    "calledDecisionId", "textAnnotation", "association", "text", "dataObject",
-    "dataObjectReference", "dataInputAssociation", "dataOutputAssociation", "sourceRef",
-    "targetRef", "childLaneSet",
+# What SpiffWorkflow 3.2 runs: every flow node its parser knows (tasks of every kind, embedded
+# and called sub-processes, transactions, all gateways but the complex one, events). What it
+# does not run is refused at deploy rather than failing on a citizen's case later: complex
+# gateways (no parser), link and compensation events (parsed as plain events: they would run
+# with the wrong meaning), choreographies.
+UNSUPPORTED = {
+    "complexGateway": "复杂网关（complexGateway）引擎不支持",
+    "linkEventDefinition": "链接事件（linkEventDefinition）引擎不支持",
+    "compensateEventDefinition": "补偿事件（compensateEventDefinition）引擎不支持",
+    "choreographyTask": "编排任务（choreographyTask）引擎不支持",
+    "subChoreography": "子编排（subChoreography）引擎不支持",
+    "callChoreography": "调用编排（callChoreography）引擎不支持",
+    "dataStoreReference": "数据存储（dataStoreReference）引擎不支持",
 }
-EVENT_DEFINITIONS_OK = {"timerEventDefinition"}
+FLOW_NODES = {
+    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "task", "userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask", "sendTask",
+    "receiveTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
+}
+CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
+GATEWAYS_WITH_CONDITIONS = {"exclusiveGateway", "inclusiveGateway"}
+# Text the engine evaluates as an expression (the restricted evaluator runs it in any case;
+# checking at deploy reports it early, with its line).
+EXPRESSION_TAGS = [f"{{{BPMN_NS}}}{t}" for t in (
+    "conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
+    "completionCondition", "loopCondition", "condition")] + [
+    f"{{{SPIFF_NS}}}messagePayload"]
+SCRIPT_TAGS = [f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript", f"{{{SPIFF_NS}}}postScript"]
 
 
 @dataclass
@@ -54,8 +70,21 @@ class CompiledProcess:
     name: str
     spec: object
     subprocess_specs: dict
-    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
     decision_ids: set[str] = field(default_factory=set)
+
+    @property
+    def user_tasks(self) -> dict[str, UserTaskInfo]:
+        """By BPMN id; a name used in several (sub-)processes gives the top process's task."""
+        found = {}
+        for (spec_name, name), info in self.tasks.items():
+            if name not in found or spec_name == self.process_id:
+                found[name] = info
+        return found
+
+    def task_info(self, spec_name: str, name: str) -> UserTaskInfo:
+        info = self.tasks.get((spec_name, name))
+        return info if info is not None else self.user_tasks[name]
 
 
 class DiagramError(Exception):
@@ -65,7 +94,9 @@ class DiagramError(Exception):
 
 
 def _problem(message: str, line: int | None = None, element: str | None = None) -> dict:
-    return {"message": message, "line": line, "element": element}
+    # SpiffWorkflow's exceptions carry '' where they know no line or id
+    return {"message": message, "line": line if isinstance(line, int) and line > 0 else None,
+            "element": str(element)[:200] if element else None}
 
 
 class _StopScan(Exception):
@@ -231,32 +262,33 @@ def _first_valid(candidates, el, element_id) -> list[dict]:
     return last
 
 
-def _check_process_tree(proc, roles, forms, operations) -> list[dict]:
+def _local(el) -> str | None:
+    if not isinstance(el.tag, str):
+        return None
+    q = etree.QName(el)
+    return q.localname if q.namespace == BPMN_NS else None
+
+
+def _check_process_tree(proc, roles, forms, operations, callable_ids) -> list[dict]:
     problems = []
     pid = proc.get("id")
-    lane_of = {}
     for el in proc.iter():
         if isinstance(el.tag, str):
             problems += _length_problems(el)
     for lane in proc.iter(f"{{{BPMN_NS}}}lane"):
+        if lane.find(f"{{{BPMN_NS}}}childLaneSet") is not None:
+            continue  # a parent lane: its child lanes name the roles
         name = lane.get("name") or ""  # exact: the engine matches lanes to roles unstripped
         if name not in roles:
             problems.append(_problem(f"泳道“{name}”不是角色 / lane names no role: {name!r}",
                                      lane.sourceline, lane.get("id")))
-        for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
-            lane_of[(ref.text or "").strip()] = name
     for el in proc.iter():
-        if not isinstance(el.tag, str):
-            continue
-        q = etree.QName(el)
-        if q.namespace == BPMN_NS and q.localname.endswith("EventDefinition") \
-                and q.localname not in EVENT_DEFINITIONS_OK:
-            problems.append(_problem(f"不支持的元素 / unsupported element: {q.localname}",
-                                     el.sourceline, el.getparent().get("id")))
-        elif q.namespace == BPMN_NS and q.localname not in SUPPORTED and el is not proc:
-            problems.append(_problem(f"不支持的元素 / unsupported element: {q.localname}",
-                                     el.sourceline, el.get("id")))
-    for el in proc.iter(f"{{{BPMN_NS}}}userTask"):
+        local = _local(el)
+        if local in UNSUPPORTED:
+            owner = el if local in FLOW_NODES or not local.endswith("EventDefinition") else el.getparent()
+            problems.append(_problem(f"不支持的元素 / unsupported element: {local}：{UNSUPPORTED[local]}",
+                                     el.sourceline, owner.get("id")))
+    for el in proc.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
         for prop in el.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
             if prop.get("name") == "form" and prop.get("value") not in forms:
                 problems.append(_problem(f"表单不存在 / form does not exist: {prop.get('value')!r}",
@@ -266,16 +298,27 @@ def _check_process_tree(proc, roles, forms, operations) -> list[dict]:
                                          el.sourceline, el.get("id")))
     for el in proc.iter(f"{{{BPMN_NS}}}serviceTask"):
         ops = el.findall("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+        if not ops:
+            problems.append(_problem("服务任务未指定服务操作 / service task names no operation",
+                                     el.sourceline, el.get("id")))
         for op in ops:
-            if op.get("id") not in operations:
+            if not op.get("id"):
+                problems.append(_problem("服务任务未指定服务操作 / service task names no operation",
+                                         el.sourceline, el.get("id")))
+            elif op.get("id") not in operations:
                 problems.append(_problem(f"未注册的服务操作 / unknown service operation: {op.get('id')!r}",
                                          el.sourceline, el.get("id")))
         for param in el.iterfind(".//spiffworkflow:parameter", NS):
             problems += _expression_problems(param.get("value") or "", param, el.get("id"))
-    for el in proc.iter(f"{{{BPMN_NS}}}conditionExpression", f"{{{BPMN_NS}}}timeDuration",
-                        f"{{{BPMN_NS}}}timeDate", f"{{{BPMN_NS}}}timeCycle"):
-        problems += _expression_problems(el.text or "", el, el.getparent().get("id"))
-    for el in proc.iter(f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript", f"{{{SPIFF_NS}}}postScript"):
+    for el in proc.iter(f"{{{BPMN_NS}}}callActivity"):
+        called = el.get("calledElement") or ""
+        if called not in callable_ids:
+            problems.append(_problem(f"调用活动引用的流程“{called}”未部署 / call activity names no "
+                                     f"deployed process: {called!r}", el.sourceline, el.get("id")))
+    for el in proc.iter(*EXPRESSION_TAGS):
+        owner = next((a for a in el.iterancestors() if a.get("id")), proc)
+        problems += _expression_problems(el.text or "", el, owner.get("id"))
+    for el in proc.iter(*SCRIPT_TAGS):
         try:
             check_script(el.text or "")
         except (SyntaxError, UnsafeExpression) as exc:
@@ -283,63 +326,244 @@ def _check_process_tree(proc, roles, forms, operations) -> list[dict]:
                                      el.getparent().get("id")))
     if not list(proc.iter(f"{{{BPMN_NS}}}startEvent")):
         problems.append(_problem(f"流程 {pid} 没有开始事件 / no start event", proc.sourceline, pid))
+    for container in [proc, *(el for el in proc.iter() if _local(el) in CONTAINERS - {"process"})]:
+        problems += _flow_problems(container)
     return problems
+
+
+def _flow_problems(container) -> list[dict]:
+    """Within one process or sub-process: nodes no start can reach, and diverging gateways
+    with neither a default flow nor conditions that cover every case."""
+    nodes = {el.get("id"): el for el in container if _local(el) in FLOW_NODES and el.get("id")}
+    flows = [el for el in container if _local(el) == "sequenceFlow"]
+    outgoing: dict[str, list] = {}
+    has_incoming = set()
+    for flow in flows:
+        outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
+        has_incoming.add(flow.get("targetRef"))
+    starts = [i for i, el in nodes.items() if _local(el) == "startEvent"]
+    entries = set(starts) if starts else {i for i in nodes if i not in has_incoming
+                                         and _local(nodes[i]) != "boundaryEvent"}
+    for node_id, el in nodes.items():
+        if el.get("triggeredByEvent") == "true" or el.get("isForCompensation") == "true":
+            entries.add(node_id)
+    boundary = {}
+    for node_id, el in nodes.items():
+        if _local(el) == "boundaryEvent":
+            boundary.setdefault(el.get("attachedToRef"), []).append(node_id)
+    reached, todo = set(), list(entries)
+    while todo:
+        node_id = todo.pop()
+        if node_id in reached:
+            continue
+        reached.add(node_id)
+        todo += [f.get("targetRef") for f in outgoing.get(node_id, [])]
+        todo += boundary.get(node_id, [])
+    problems = []
+    for node_id, el in nodes.items():
+        if node_id not in reached:
+            problems.append(_problem(f"无法从开始事件到达该节点 / unreachable from the start: {node_id}",
+                                     el.sourceline, node_id))
+    for node_id, el in nodes.items():
+        out = outgoing.get(node_id, [])
+        if _local(el) not in GATEWAYS_WITH_CONDITIONS or len(out) < 2 or el.get("default"):
+            continue
+        bare = [f for f in out if _condition_text(f) is None]
+        if bare:
+            problems.append(_problem(
+                f"网关没有默认流，出口 {', '.join(f.get('id') or '?' for f in bare)} 缺少条件 / "
+                f"gateway without default has outgoing flows without condition",
+                el.sourceline, node_id))
+        elif not _complete([_condition_text(f) for f in out]):
+            problems.append(_problem(
+                "网关没有默认流，且条件不能覆盖所有情况（请设默认流）/ gateway has no default flow and "
+                "its conditions are not complete", el.sourceline, node_id))
+    return problems
+
+
+def _condition_text(flow) -> str | None:
+    cond = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+    text = (cond.text or "").strip() if cond is not None else ""
+    return text or None
+
+
+_COMPLEMENT = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
+               ast.Gt: ast.LtE, ast.LtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In,
+               ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+
+
+def _negation(node) -> str | None:
+    """ast.dump of the logical negation of a condition, when it is plain to see."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return ast.dump(node.operand)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPLEMENT:
+        return ast.dump(ast.Compare(node.left, [_COMPLEMENT[type(node.ops[0])]()], node.comparators))
+    return ast.dump(ast.UnaryOp(ast.Not(), node))
+
+
+def _complete(conditions: list[str]) -> bool:
+    """Conditions that plainly cover every case: one is `True`, or one is the negation of
+    another (`x` / `not x`, `a >= b` / `a < b`). Anything else needs a default flow."""
+    try:
+        trees = [ast.parse(c, mode="eval").body for c in conditions]
+    except SyntaxError:
+        return True  # reported as a syntax error already
+    dumps = {ast.dump(t) for t in trees}
+    if any(isinstance(t, ast.Constant) and t.value is True for t in trees):
+        return True
+    return any(_negation(t) in dumps for t in trees)
 
 
 def _expression_problems(text, el, element_id) -> list[dict]:
     try:
         check_expression(text.strip() or "True")
         return []
-    except (SyntaxError, UnsafeExpression) as exc:
+    except SyntaxError as exc:
+        return [_problem(f"表达式语法错误 / syntax error {text.strip()!r}: {exc.msg}",
+                         el.sourceline, element_id)]
+    except UnsafeExpression as exc:
         return [_problem(f"不允许的表达式 / disallowed expression {text.strip()!r}: {exc}",
                          el.sourceline, element_id)]
 
 
-def _user_task_info(spec, lane_roles) -> dict[str, UserTaskInfo]:
+def _user_task_info(specs, lane_roles) -> dict[tuple[str, str], UserTaskInfo]:
+    """Human tasks (user and manual tasks) of the process and of every sub-process and called
+    process it runs, by (process spec name, BPMN id). A multi-instance task's instances share
+    the task's BPMN id, which is their `name`."""
     infos = {}
-    for name, ts in spec.task_specs.items():
-        if not getattr(ts, "manual", False):
-            continue
-        props = (getattr(ts, "extensions", None) or {}).get("properties", {})
-        lane = getattr(ts, "lane", None)
-        role = lane if lane in lane_roles and lane != "applicant" else None
-        due = props.get("due_working_days")
-        infos[name] = UserTaskInfo(name=name, title=ts.bpmn_name or name, role=role,
-                                   form=props.get("form"), due_working_days=int(due) if due else None)
+    for spec in specs:
+        for ts in spec.task_specs.values():
+            if not getattr(ts, "manual", False):
+                continue
+            name = getattr(ts, "bpmn_id", None) or ts.name
+            props = (getattr(ts, "extensions", None) or {}).get("properties", {})
+            lane = getattr(ts, "lane", None)
+            role = lane if lane in lane_roles and lane != "applicant" else None
+            due = props.get("due_working_days")
+            infos[(spec.name, name)] = UserTaskInfo(
+                name=name, title=getattr(ts, "bpmn_name", None) or name, role=role,
+                form=props.get("form"), due_working_days=int(due) if due else None)
     return infos
 
 
-def compile_process(bpmn_root, dmn_roots: list, *, roles, forms, operations) -> CompiledProcess:
-    """Check a BPMN document (with the DMN documents it may call) and build its spec.
+def called_process_ids(bpmn_root) -> set[str]:
+    return {el.get("calledElement") for el in bpmn_root.iter(f"{{{BPMN_NS}}}callActivity")
+            if el.get("calledElement")}
+
+
+def main_process(bpmn_root):
+    """(the process a deploy runs, problems): the executable process no other process of the
+    document calls. `isExecutable="false"` is refused, saying so."""
+    processes = bpmn_root.findall("bpmn:process", NS)
+    if not processes:
+        return None, [_problem("文件中没有流程 / no process in the document", bpmn_root.sourceline)]
+    executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
+    if not executable:
+        return None, [_problem(
+            "流程标记为不可执行（isExecutable=\"false\"），引擎不会运行它；请改为 isExecutable=\"true\" / "
+            "the process is marked isExecutable=\"false\"", p.sourceline, p.get("id")) for p in processes]
+    called = called_process_ids(bpmn_root)
+    mains = [p for p in executable if p.get("id") not in called] or executable
+    if len(mains) != 1:
+        return None, [_problem("文件必须只包含一个可执行的主流程（其他流程须由它调用）/ exactly one "
+                               "executable main process expected", bpmn_root.sourceline)]
+    return mains[0], []
+
+
+def _processes_run_by(main, bpmn_root) -> list:
+    """The main process and the processes of the same document it calls, directly or not."""
+    by_id = {p.get("id"): p for p in bpmn_root.findall("bpmn:process", NS)}
+    found, todo = [], [main]
+    while todo:
+        proc = todo.pop()
+        if proc in found:
+            continue
+        found.append(proc)
+        todo += [by_id[c] for c in called_process_ids(proc) if c in by_id]
+    return found
+
+
+def _call_cycles(main, bpmn_root, called_roots) -> list[dict]:
+    """A process that calls itself, directly or through others, would start sub-workflows
+    without end: refused."""
+    calls = {}
+    for root in [*called_roots, bpmn_root]:  # this document's processes win
+        for proc in root.findall("bpmn:process", NS):
+            calls[proc.get("id")] = proc
+    path, seen = [], set()
+
+    def visit(proc):
+        pid = proc.get("id")
+        if pid in path:
+            return path[path.index(pid):] + [pid]
+        if pid in seen:
+            return None
+        seen.add(pid)
+        path.append(pid)
+        for activity in proc.iter(f"{{{BPMN_NS}}}callActivity"):
+            target = calls.get(activity.get("calledElement"))
+            if target is not None:
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        path.pop()
+        return None
+    cycle = visit(main)
+    if not cycle:
+        return []
+    caller = next((a for a in calls[cycle[-2]].iter(f"{{{BPMN_NS}}}callActivity")
+                   if a.get("calledElement") == cycle[-1]), None)
+    return [_problem(f"调用活动形成循环：{' → '.join(cycle)} / call activities form a cycle",
+                     caller.sourceline if caller is not None else None,
+                     caller.get("id") if caller is not None else None)]
+
+
+def compile_process(bpmn_root, dmn_roots: list, *, roles, forms, operations,
+                    called_roots: list = ()) -> CompiledProcess:
+    """Check a BPMN document (with the DMN documents it may call and the deployed processes
+    its call activities name) and build its spec.
 
     Raises DiagramError listing every problem found."""
-    problems: list[dict] = []
-    processes = bpmn_root.findall("bpmn:process", NS)
-    executable = [p for p in processes if p.get("isExecutable", "true") != "false"] or processes
-    if len(executable) != 1:
-        problems.append(_problem("文件必须只包含一个可执行流程 / exactly one executable process expected",
-                                 bpmn_root.sourceline))
-    for proc in processes:
-        problems += _check_process_tree(proc, roles, forms, operations)
+    main, problems = main_process(bpmn_root)
+    if main is None:
+        raise DiagramError(problems)
+    own = _processes_run_by(main, bpmn_root)
+    own_ids = {p.get("id") for p in bpmn_root.findall("bpmn:process", NS)}
+    callable_ids = own_ids | {p.get("id") for r in called_roots for p in r.findall("bpmn:process", NS)}
+    for proc in own:
+        problems += _check_process_tree(proc, roles, forms, operations, callable_ids)
+    problems += _call_cycles(main, bpmn_root, called_roots)
     if problems:
         raise DiagramError(problems)
-    proc = executable[0]
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         for root in dmn_roots:
             parser.add_dmn_xml(root)
-        parser.add_bpmn_xml(bpmn_root, filename=f"{proc.get('id')}.bpmn")
-        spec = parser.get_spec(proc.get("id"))
-        subprocess_specs = parser.get_subprocess_specs(proc.get("id"))
+        for index, root in enumerate(called_roots):
+            if not {p.get("id") for p in root.findall("bpmn:process", NS)} & own_ids:
+                parser.add_bpmn_xml(root, filename=f"called_{index}.bpmn")
+        parser.add_bpmn_xml(bpmn_root, filename=f"{main.get('id')}.bpmn")
+        spec = parser.get_spec(main.get("id"))
+        subprocess_specs = parser.get_subprocess_specs(main.get("id"))
     except ValidationException as exc:
         raise DiagramError([_problem(f"流程校验失败 / invalid diagram: {exc}",
                                      getattr(exc, "line_number", None), getattr(exc, "id", None))])
     except Exception as exc:  # the library raises plain errors for some malformed input
         raise DiagramError([_problem(f"流程解析失败 / cannot build the diagram: {exc}")])
-    decisions = {el.text.strip() for el in proc.iter(f"{{{SPIFF_NS}}}calledDecisionId") if el.text}
-    return CompiledProcess(process_id=proc.get("id"), name=proc.get("name") or proc.get("id"),
+    decisions = {el.text.strip() for el in bpmn_root.iter(f"{{{SPIFF_NS}}}calledDecisionId") if el.text}
+    return CompiledProcess(process_id=main.get("id"), name=main.get("name") or main.get("id"),
                            spec=spec, subprocess_specs=subprocess_specs,
-                           user_tasks=_user_task_info(spec, roles), decision_ids=decisions)
+                           tasks=_user_task_info([spec, *subprocess_specs.values()], roles),
+                           decision_ids=decisions)
+
+
+def decision_caller(bpmn_root, decision_id: str) -> str | None:
+    """The id of the business-rule task that calls `decision_id`."""
+    for el in bpmn_root.iter(f"{{{SPIFF_NS}}}calledDecisionId"):
+        if (el.text or "").strip() == decision_id:
+            owner = next((a for a in el.iterancestors() if a.get("id")), None)
+            return owner.get("id") if owner is not None else None
+    return None
 
 
 def referenced_decisions(bpmn_root) -> set[str]:
@@ -347,4 +571,46 @@ def referenced_decisions(bpmn_root) -> set[str]:
 
 
 def process_ids(bpmn_root) -> list[str]:
-    return [p.get("id") for p in bpmn_root.findall("bpmn:process", NS)]
+    """The id a deploy of this document creates (its main process), or every process id when
+    it has no single main process."""
+    main, _ = main_process(bpmn_root)
+    return [main.get("id")] if main is not None else [p.get("id") for p in bpmn_root.findall("bpmn:process", NS)]
+
+
+_DIAGRAM_NAMESPACES = ("http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
+                       "http://www.omg.org/spec/DD/20100524/DI", "https://www.omg.org/spec/DMN/20191111/DMNDI/")
+
+
+def _semantic_elements(root) -> dict[str, tuple[str, str, str]]:
+    """id -> (type, name, signature) of every element with an id outside the layout (DI):
+    the signature is the element's attributes and the text of its own children that have no
+    id of their own (conditions, scripts, properties)."""
+    found = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str) or not el.get("id"):
+            continue
+        q = etree.QName(el)
+        if q.namespace in _DIAGRAM_NAMESPACES:
+            continue
+        parts = [q.localname, repr(sorted((k, v) for k, v in el.attrib.items() if k != "id"))]
+        for sub in el.iterdescendants():
+            if not isinstance(sub.tag, str) or any(a.get("id") for a in sub.iterancestors()
+                                                   if a is not el and el in a.iterancestors()):
+                continue
+            if sub.get("id"):
+                continue
+            parts.append(etree.QName(sub).localname + repr(sorted(sub.attrib.items()))
+                         + (sub.text or "").strip())
+        found[el.get("id")] = (q.localname, el.get("name") or "", "\n".join(parts))
+    return found
+
+
+def diff_documents(old_xml: str, new_xml: str) -> dict:
+    """What changed between two versions of a document, by element id (layout ignored)."""
+    old, new = _semantic_elements(parse_xml(old_xml)), _semantic_elements(parse_xml(new_xml))
+
+    def row(i, facts):
+        return {"id": i, "type": facts[0], "name": facts[1]}
+    return {"added": [row(i, new[i]) for i in new if i not in old],
+            "removed": [row(i, old[i]) for i in old if i not in new],
+            "changed": [row(i, new[i]) for i in new if i in old and new[i][2] != old[i][2]]}

@@ -11,6 +11,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
@@ -22,8 +26,15 @@ from .serializer import StateSerializer
 @dataclass
 class ReadyTask:
     id: str
-    name: str
+    name: str  # the BPMN id (a multi-instance task's instances all carry the task's own id)
     data: dict
+    process: str = ""  # the spec it belongs to: the case's process, a sub-process or a called one
+
+
+# Automatic steps (scripts, gateways, events) one user action may run: a real case runs tens.
+# A diagram looping on automatic steps would otherwise hold the worker, and past ~500 rounds
+# the engine loses track of its deep task tree and reports an unfinished case as completed.
+MAX_ENGINE_STEPS = 400
 
 
 class EngineError(Exception):
@@ -59,12 +70,18 @@ class LiveWorkflow:
         environment.service_handler = lambda ctx, name, params: json.dumps(
             service_handler(ctx, name, {k: v["value"] for k, v in params.items()}))
         self.wf.script_engine = RestrictedScriptEngine(environment=environment)
+        steps = [0]
+
+        def count(_task):  # a diagram looping on automatic steps must not hold a worker
+            steps[0] += 1
+            if steps[0] > MAX_ENGINE_STEPS:
+                raise EngineError(f"more than {MAX_ENGINE_STEPS} automatic steps in one action")
         try:
             if first_step is not None:
                 first_step()
-            self.wf.do_engine_steps()
+            self.wf.do_engine_steps(did_complete_task=count)
             while self._rewind_loop():
-                self.wf.do_engine_steps()
+                self.wf.do_engine_steps(did_complete_task=count)
         except Exception as exc:
             ours = _unwrap(exc)
             if ours is not None:
@@ -76,6 +93,8 @@ class LiveWorkflow:
         carrying the current data: the tree stays the size of one pass however many round trips
         a case makes (ENGINE-NOTES.md, trap 1)."""
         for task in self.wf.get_tasks(state=TaskState.READY, manual=True):
+            if task.workflow is not self.wf or _in_multi_instance(task):
+                continue  # a sub-workflow starts afresh each time; MI siblings stay as they are
             first = self.wf.get_next_task(spec_name=task.task_spec.name)
             if first is not None and first is not task:
                 self.wf.reset_from_task_id(first.id, data=dict(task.data))
@@ -83,7 +102,10 @@ class LiveWorkflow:
         return False
 
     def ready_user_tasks(self) -> list[ReadyTask]:
-        return [ReadyTask(str(t.id), t.task_spec.name, t.data)
+        """Ready human tasks of the case, those inside sub-processes and called processes
+        included (the engine's task iterator descends into sub-workflows)."""
+        return [ReadyTask(str(t.id), getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name,
+                          t.data, t.workflow.spec.name)
                 for t in self.wf.get_tasks(state=TaskState.READY, manual=True)]
 
     def complete(self, task_id: str, data: dict, service_handler) -> None:
@@ -99,14 +121,21 @@ class LiveWorkflow:
     def passed_user_tasks(self) -> list[str]:
         """Names of the user tasks completed on the case's current path, in the order they
         were completed (a task done twice is listed once, at its latest completion)."""
-        done = sorted(self.wf.get_tasks(state=TaskState.COMPLETED, manual=True),
-                      key=lambda t: t.last_state_change)
+        done = sorted(self._returnable(), key=lambda t: t.last_state_change)
         names: list[str] = []
         for task in done:
             if task.task_spec.name in names:
                 names.remove(task.task_spec.name)
             names.append(task.task_spec.name)
         return names
+
+    def _returnable(self) -> list:
+        """Completed human tasks a case may be sent back to: those of the case's own process.
+        A step inside a sub-process or called process, or one instance of a multi-instance
+        task, is not a place to restart from (its sub-workflow or siblings would be left
+        half-run)."""
+        return [t for t in self.wf.get_tasks(state=TaskState.COMPLETED, manual=True)
+                if t.workflow is self.wf and not _in_multi_instance(t)]
 
     def return_to(self, task_id: str, target: str, service_handler) -> None:
         """回退: instead of completing the ready task `task_id`, rewind the case to its completed
@@ -120,8 +149,7 @@ class LiveWorkflow:
             raise TaskNotReady(task_id) from None
         if task is None or task.state != TaskState.READY:
             raise TaskNotReady(task_id)
-        runs = [t for t in self.wf.get_tasks(state=TaskState.COMPLETED, manual=True)
-                if t.task_spec.name == target]
+        runs = [t for t in self._returnable() if t.task_spec.name == target]
         if not runs:
             raise KeyError(target)
         run = max(runs, key=lambda t: t.last_state_change)
@@ -153,6 +181,35 @@ class LiveWorkflow:
 
     def cancel(self) -> None:
         self.wf.cancel()
+
+    def migrate(self, new: CompiledProcess, registry) -> list[str]:
+        """Move the case onto another version's spec (SpiffWorkflow.bpmn.util.diff). Returns
+        the names of open human tasks that version lacks — then nothing is changed."""
+        top_diff, sp_diffs = diff_workflow(registry, self.wf, new.spec, new.subprocess_specs)
+        missing = []
+        for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            manual = getattr(task.task_spec, "manual", False)
+            if task.workflow is self.wf:
+                gone = task in top_diff.removed
+            else:
+                diff = sp_diffs.get(task.workflow.parent_task_id)
+                gone = diff is None or task in diff.removed
+            if gone and (manual or task.state != TaskState.READY):
+                name = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+                if name not in missing:
+                    missing.append(name)
+        if missing:
+            return missing
+        migrate_workflow(top_diff, self.wf, new.spec)
+        self.wf.subprocess_specs = new.subprocess_specs
+        for sp_id, diff in sp_diffs.items():
+            sub = self.wf.subprocesses[sp_id]
+            if diff is None:  # finished sub-workflow of a step the new version removed
+                del self.wf.subprocesses[sp_id]
+            else:
+                migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
+        self.compiled = new
+        return []
 
     @property
     def completed(self) -> bool:
@@ -186,9 +243,18 @@ class LiveWorkflow:
         CycleTimerEventDefinition) and whose `value` is the ISO fire time (for a cycle: the
         next one, or a dict before it started)."""
         times = []
-        for event in self.wf.waiting_events():
-            value = getattr(event, "value", None)
-            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(value, str):
+        values = [getattr(event, "value", None) for event in self.wf.waiting_events()
+                  if event.event_type in TIMER_EVENT_TYPES]
+        # An event-based gateway (or any multiple event) waits on one task for several events;
+        # its timer's fire time is on that task.
+        for task in self.wf.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MultipleEventDefinition) and any(
+                    isinstance(d, TimerEventDefinition) for d in definition.event_definitions):
+                value = task._get_internal_data("event_value")
+                values.append(value.get("next") if isinstance(value, dict) else value)
+        for value in values:
+            if not isinstance(value, str):
                 continue
             try:
                 at = datetime.fromisoformat(value)
@@ -200,6 +266,10 @@ class LiveWorkflow:
                 at = at.replace(microsecond=0) + timedelta(seconds=1)
             times.append(at)
         return min(times) if times else None
+
+
+def _in_multi_instance(task) -> bool:
+    return task.parent is not None and isinstance(task.parent.task_spec, LoopTask)
 
 
 TIMER_EVENT_TYPES = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition",
@@ -239,6 +309,9 @@ class Runtime:
     def stats(self) -> dict:
         """Hot-instance cache hits and misses of this process so far."""
         return {"hits": self._hits, "misses": self._misses}
+
+    def migrate(self, live: LiveWorkflow, new: CompiledProcess) -> list[str]:
+        return live.migrate(new, self.serializer.registry)
 
     def dump(self, live: LiveWorkflow) -> str:
         return self.serializer.dumps(live.wf)

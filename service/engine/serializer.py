@@ -25,6 +25,7 @@ class _SpecApartConverter(BpmnWorkflowConverter):
         return dct
 
     def from_dict(self, dct):
+        _point_removed_specs_at_start(dct, dct["_spec"], dct["_subprocess_specs"])
         workflow = self.target_class(dct.pop("_spec"), dct.pop("_subprocess_specs"),
                                      deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
@@ -35,6 +36,20 @@ class _SpecApartConverter(BpmnWorkflowConverter):
         return workflow
 
 
+def _point_removed_specs_at_start(dct, spec, subprocess_specs) -> None:
+    """A case migrated to a version that removed a step it had already done keeps finished
+    tasks of that step; they load pointing at the version's start spec (never run again)."""
+    for task in dct["tasks"].values():
+        if task["task_spec"] not in spec.task_specs:
+            task["task_spec"] = spec.start.name
+    for sub in dct.get("subprocesses", {}).values():
+        sub_spec = subprocess_specs.get(sub.get("spec")) if isinstance(sub.get("spec"), str) else None
+        if sub_spec is not None:
+            for task in sub["tasks"].values():
+                if task["task_spec"] not in sub_spec.task_specs:
+                    task["task_spec"] = sub_spec.start.name
+
+
 class StateSerializer:
     VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
 
@@ -42,6 +57,10 @@ class StateSerializer:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _SpecApartConverter
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+    @property
+    def registry(self):
+        return self._serializer.registry
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
         return self._serializer.serialize_json(workflow)

@@ -40,7 +40,7 @@ def application(session: Session, instance: Instance) -> dict | None:
     form = queries.application_form_name(session, instance)
     if not form:
         return None
-    schema = platform().forms.get(form)
+    schema = platform().definitions.form(session, instance.definition_id, form)
     return {"form": form, "title": schema.get("title", form),
             "print_label": REGISTRY.printable_forms.get(form),
             "rows": formfields.summary(schema, instance.data or {})}

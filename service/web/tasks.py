@@ -62,7 +62,7 @@ def done_page():
 def _render_task(task: HumanTask, values=None, errors=None, message=None, status=200):
     user = current_user()
     session = db()
-    schema = platform().forms.get(task.form) if task.form else None
+    schema = cases.task_form(platform(), session, task)
     fields = formfields.describe(schema) if schema else []
     field_errors, general = formfields.split_errors(fields, errors or {})
     instance = session.get(Instance, task.instance_id)
@@ -101,7 +101,7 @@ def task_page(task_id):
 def submit_task(task_id):
     user = current_user()
     task = cases.get_task_for(db(), user, task_id)
-    schema = platform().forms.get(task.form) if task.form else {"properties": {}}
+    schema = cases.task_form(platform(), db(), task) or {"properties": {}}
     data = formfields.parse(formfields.describe(schema), request.form)
     if task.form == cases.REVIEW_FORM and request.form.get("return_to"):
         data["return_to"] = request.form["return_to"]

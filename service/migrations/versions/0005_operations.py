@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_operations'
-down_revision = '0003'
+down_revision = '0004_designer'
 branch_labels = None
 depends_on = None
 
