@@ -63,6 +63,8 @@ def seed_demo():
         raise click.ClickException(str(exc))
     with platform.transaction() as session:
         created = demo.seed(session, platform.today())
+    with platform.transaction() as session:
+        created["talents"] = demo.seed_talents(platform, session, platform.today())
     click.echo(f"演示数据已就绪 / demo data ready: {created}")
 
 

@@ -537,3 +537,98 @@ def test_records_are_dated_timeline_entries(api, platform):
     assert bad.status_code == 422 and {"kind", "date", "summary"} <= set(bad.get_json()["errors"])
     assert api.post(f"/api/talents/{tid}/records", {"kind": "publicity", "date": today.isoformat(),
                                                     "summary": "宣传"}, "leadership").status_code == 403
+
+
+# --------------------------------------------------------------------------------------
+# The talent page
+# --------------------------------------------------------------------------------------
+def browser(app, username):
+    from test_web_pages import Browser
+    b = Browser(app)
+    assert b.login(username).status_code == 302
+    return b
+
+
+def test_talent_page_shows_the_record_in_chinese_and_records_a_training(api, app, platform):
+    tid = registered(api, platform)
+    instance_id = plan_instance(platform, tid)
+    draft(api, instance_id)
+    api.review(instance_id, "hr_reviewer", "plan_review")
+    today = platform.today()
+    add_training(api, tid, today, today + timedelta(days=19))
+    b = browser(app, "unit_reviewer")
+    page = b.get(f"/talents/{tid}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'lang="zh-CN"' in html
+    for text in ("人才培养档案", "培养计划（第八条）", PLAN["direction"], "本培养期培训时间：20 天",
+                 "尚差 40 天", "实践锻炼（第十条）", "导师制（第十一条）", "动态管理（第七条）", "培养档案时间线"):
+        assert text in html, text
+    r = b.post(f"/talents/{tid}/trainings", {"kind": "university", "institution": "四川轻化工大学",
+                                             "start_date": (today + timedelta(days=30)).isoformat(),
+                                             "end_date": (today + timedelta(days=69)).isoformat()})
+    assert r.status_code == 302
+    assert record(api, tid)["training_days"] == 60
+    assert "已达到要求" in b.get(f"/talents/{tid}").get_data(as_text=True)
+
+
+def test_talent_page_form_errors_save_nothing_and_csrf_is_required(api, app, platform):
+    tid = registered(api, platform)
+    b = browser(app, "hr_reviewer")
+    b.get(f"/talents/{tid}")
+    r = b.post(f"/talents/{tid}/trainings", {"kind": "university", "institution": "四川大学",
+                                             "start_date": "2026-06-02", "end_date": "2026-06-01"})
+    assert r.status_code == 422
+    assert "结束日期不能早于开始日期" in r.get_data(as_text=True)
+    r = b.post(f"/talents/{tid}/status", {"status": "exited", "reason": ""})
+    assert r.status_code == 422
+    assert count(platform, TalentTraining) == count(platform, TalentStatusChange) == 0
+    r = b.client.post(f"/talents/{tid}/trainings", data={"kind": "university", "institution": "x",
+                                                        "start_date": "2026-06-01",
+                                                        "end_date": "2026-06-02"})
+    assert r.status_code == 400
+    assert count(platform, TalentTraining) == 0
+
+
+@pytest.mark.parametrize("user,status", [("unit_reviewer2", 404), ("finance", 404),
+                                         ("applicant2", 404), ("applicant", 200),
+                                         ("department_reviewer", 200), ("leadership", 200)])
+def test_talent_page_scope(api, app, platform, user, status):
+    tid = registered(api, platform)
+    assert browser(app, user).get(f"/talents/{tid}").status_code == status
+
+
+def test_talent_page_forms_only_for_those_who_may_use_them(api, app, platform):
+    tid = registered(api, platform)
+    leadership = browser(app, "leadership")
+    assert leadership.get(f"/talents/{tid}").status_code == 200
+    assert leadership.post(f"/talents/{tid}/trainings", {
+        "kind": "university", "institution": "x", "start_date": "2026-06-01",
+        "end_date": "2026-06-02"}).status_code == 403
+    html = browser(app, "applicant").get(f"/talents/{tid}").get_data(as_text=True)
+    assert "登记培训" in html and "变更状态" not in html
+
+
+def test_my_talent_page_link(api, app, platform):
+    tid = registered(api, platform)
+    r = browser(app, "applicant").get("/my/talent")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/talents/{tid}")
+    assert browser(app, "applicant2").get("/my/talent").status_code == 404
+
+
+def test_demo_talents_mid_period_with_plans_trainings_practice_and_mentors(api, platform):
+    from talentflow import demo
+    with platform.transaction() as session:
+        assert demo.seed_talents(platform, session, platform.today()) == 3
+    with platform.transaction() as session:
+        assert demo.seed_talents(platform, session, platform.today()) == 0  # idempotent
+    talents = {t["username"]: t for t in api.get("/api/talents", "hr_reviewer").get_json()}
+    chen = record(api, talents["talent_chen"]["id"], "hr_reviewer")
+    huang = record(api, talents["talent_huang"]["id"], "hr_reviewer")
+    lin = record(api, talents["talent_lin"]["id"], "hr_reviewer")
+    assert chen["plan"] and huang["plan"] and lin["plan"] is None
+    assert chen["training_days"] == 65 and huang["training_days"] == 25
+    assert chen["practice"] and chen["mentors"] and huang["practice"] and huang["mentors"]
+    assert [t["name"] for t in api.inbox("unit_reviewer")
+            if t["instance_id"] == lin["plan_instance_id"]] == ["draft_plan"]
+    with platform.sessions() as session:
+        assert training_shortfalls(session, platform.today()) == 1  # huang

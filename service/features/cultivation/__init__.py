@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 
-from ...core.registry import REGISTRY
+from ...core.registry import REGISTRY, NavLink
 from . import api, jobs, pages, plan, rules  # noqa: F401  (registers the job, operation, listener)
 from .rules import training_shortfalls  # noqa: F401  (for the reports summary)
 
@@ -15,3 +15,5 @@ REGISTRY.system_started.add(plan.PROCESS_ID)
 REGISTRY.outcome_labels.update(approved=lazy_gettext("已批准"))
 REGISTRY.api_blueprints.append(api.blp)
 REGISTRY.web_blueprints.append(pages.bp)
+REGISTRY.nav.append(NavLink("cultivation.my_page", lazy_gettext("我的培养档案"), roles=("applicant",),
+                            order=25))

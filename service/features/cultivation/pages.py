@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
+from sqlalchemy import select
+
 from ...core.models import Unit
 from ...errors import Invalid
 from ...http.context import current_user, db, platform
 from ...http.transaction import discard_changes, transactional
 from ...web.base import chinese, login_required
+from ..talents.models import Talent
 from . import plan, record, rules
 
 bp = Blueprint("cultivation", __name__, template_folder="templates")
@@ -82,6 +85,18 @@ def _render(talent_id: int, errors: dict | None = None, failed: str | None = Non
 @login_required
 def talent_page(talent_id):
     return _render(talent_id)
+
+
+@bp.get("/my/talent")
+@login_required
+def my_page():
+    """我的培养档案: the caller's latest registration, or a page saying there is none."""
+    talent = db().scalars(select(Talent).where(Talent.user_id == current_user().id)
+                          .order_by(Talent.registered_on.desc(), Talent.id.desc()).limit(1)).first()
+    if talent is None:
+        return render_template("web/error.html", status=404,
+                               message=gettext("您尚未入选人才培养对象信息库。")), 404
+    return redirect(url_for("cultivation.talent_page", talent_id=talent.id))
 
 
 @bp.post("/talents/<int:talent_id>/<any(trainings, practice, mentors, records, status):kind>")
