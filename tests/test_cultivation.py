@@ -632,3 +632,15 @@ def test_demo_talents_mid_period_with_plans_trainings_practice_and_mentors(api, 
             if t["instance_id"] == lin["plan_instance_id"]] == ["draft_plan"]
     with platform.sessions() as session:
         assert training_shortfalls(session, platform.today()) == 1  # huang
+
+
+def test_plan_task_page_names_the_talent_and_reward_page_lists_trainings(api, app, platform):
+    tid = registered(api, platform)
+    today = platform.today()
+    training_id = add_training(api, tid, today, today + timedelta(days=4))["id"]
+    task = api.task_of(plan_instance(platform, tid), "unit_reviewer", "draft_plan")
+    html = browser(app, "unit_reviewer").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "培养对象：张明" in html and "本培养期已培训 5 天" in html
+    html = browser(app, "applicant").get("/start/reward").get_data(as_text=True)
+    assert "本人已登记的培训" in html and f"<td data-label=\"编号\">{training_id}</td>" in html
+    assert "本人已登记的培训" not in browser(app, "applicant2").get("/start/reward").get_data(as_text=True)

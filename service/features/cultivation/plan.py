@@ -4,6 +4,7 @@
 talent's record; a revision runs the same flow and every approved version is kept."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -68,6 +69,22 @@ def revise(platform, session: Session, user: User, talent_id: int) -> Instance:
         raise Conflict("该人才已有进行中的培养计划案件 / a plan case is already running",
                        {"instance_id": [str(running.id)]})
     return start_for(platform, session, talent)
+
+
+def plan_case_notes(session: Session, instance: Instance) -> list[str]:
+    """The unit drafting and HR reviewing a plan see whose plan it is and where the talent stands."""
+    if instance.process_id != PROCESS_ID:
+        return []
+    talent = session.get(Talent, int((instance.data or {}).get("talent_id") or 0))
+    if talent is None:
+        return []
+    trainings = rules.trainings_of(session, talent.id)
+    return [gettext("培养对象：%(name)s；培养期 %(start)s 至 %(end)s；本培养期已培训 %(days)s 天。",
+                    name=talent.name, start=talent.registered_on, end=talent.period_ends_on,
+                    days=rules.training_days(talent, trainings))]
+
+
+REGISTRY.case_notes.append(plan_case_notes)
 
 
 @REGISTRY.operation

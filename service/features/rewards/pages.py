@@ -3,9 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from ...http.context import db, platform
+from sqlalchemy import select
+
+from ...http.context import current_user, db, platform
 from ...web.base import login_required
+from ..talents.database import active_talent
+from ..talents.models import TalentTraining
 from . import amounts
+from .models import Reward
 
 bp = Blueprint("rewards", __name__, template_folder="templates")
 
@@ -16,4 +21,15 @@ def start_page():
     schema = platform().forms.get("submit_reward_application")
     labels = schema["properties"]["reward_type"].get("x-enum-labels", {})
     rules = [r for r in amounts.reward_rules(db()) if r["reward_type"]]
-    return render_template("rewards/start.html", rules=rules, labels=labels)
+    return render_template("rewards/start.html", rules=rules, labels=labels,
+                           trainings=_my_trainings())
+
+
+def _my_trainings() -> list:
+    """The caller's recorded trainings of their current period, for a training-fee claim."""
+    talent = active_talent(db(), current_user().id, platform().today())
+    if talent is None:
+        return []
+    claimed = set(db().scalars(select(Reward.training_id).where(Reward.training_id.is_not(None))))
+    return [(t, t.id in claimed) for t in db().scalars(select(TalentTraining).where(
+        TalentTraining.talent_id == talent.id).order_by(TalentTraining.start_date))]
