@@ -165,3 +165,16 @@ def test_a_project_award_alone_without_a_registration_starts_nothing(seeded):
     platform = seeded
     add_reward(platform, "applicant", date(2026, 6, 1), 0, reward_type="project")
     assert run(platform, annual_evaluation, date(2026, 12, 1))["started"] == []
+
+
+def test_a_talent_who_exited_is_no_longer_evaluated_for_a_reward(api, seeded):
+    from flows import register_talent
+    platform = seeded
+    register_talent(api)
+    add_reward(platform, "applicant", date(2026, 6, 1), 5)
+    assert len(run(platform, annual_evaluation, date(2026, 12, 1))["started"]) == 1
+    [talent] = api.get("/api/talents", "hr_reviewer").get_json()
+    r = api.post(f"/api/talents/{talent['id']}/status", {"status": "exited", "reason": "调离本区"},
+                 "hr_reviewer")
+    assert r.status_code == 200
+    assert run(platform, annual_evaluation, date(2027, 12, 1))["started"] == []

@@ -30,6 +30,15 @@ def evaluation_date_for(values: dict, as_of: date) -> date:
         values["evaluation_date"], as_of.year - 1)
 
 
+def left_the_programme(session: Session) -> set[int]:
+    """Users whose every registration is `exited` (Art. 7): their evaluations stop; a breach of
+    a service agreement is followed up by finance (features/cultivation), not by evaluating."""
+    statuses: dict[int, set] = {}
+    for user_id, status in session.execute(select(Talent.user_id, Talent.status)):
+        statuses.setdefault(user_id, set()).add(status)
+    return {user_id for user_id, found in statuses.items() if found == {"exited"}}
+
+
 def selection_service_period_users(session: Session, on: date) -> set[int]:
     """Talents rewarded with rewards that carry no service years of their own (project awards,
     training fees) are evaluated while the service period agreed at selection runs: from
@@ -56,10 +65,10 @@ def annual_evaluation(platform, session: Session, as_of: date) -> dict:
     values = settings_store.load(session, platform.config)
     on = evaluation_date_for(values, as_of)
     period = str(on.year)
-    user_ids = sorted(set(session.scalars(select(Reward.user_id).where(
+    user_ids = sorted((set(session.scalars(select(Reward.user_id).where(
         Reward.outcome.in_(EVALUATED_REWARD_OUTCOMES), Reward.reward_type != "platform",
         Reward.service_years > 0, Reward.ended_on <= on, Reward.service_ends_on > on)))
-        | selection_service_period_users(session, on))
+        | selection_service_period_users(session, on)) - left_the_programme(session))
     done = done_targets(session, "annual_evaluation", period)
     dated = DatedPlatform(platform, as_of)
     summary = {"year": on.year, "evaluation_date": on.isoformat(), "started": [],
