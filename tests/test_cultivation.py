@@ -535,8 +535,11 @@ def test_records_are_dated_timeline_entries(api, platform):
     bad = api.post(f"/api/talents/{tid}/records", {"kind": "gossip", "date": "2999-01-01", "summary": ""},
                    "hr_reviewer")
     assert bad.status_code == 422 and {"kind", "date", "summary"} <= set(bad.get_json()["errors"])
-    assert api.post(f"/api/talents/{tid}/records", {"kind": "publicity", "date": today.isoformat(),
-                                                    "summary": "宣传"}, "leadership").status_code == 403
+    assert api.post(f"/api/talents/{tid}/records", {"kind": "contact_visit", "date": today.isoformat(),
+                                                    "summary": "领导小组成员座谈"}, "leadership").status_code == 201
+    for user, status in (("department_reviewer", 403), ("finance", 404), ("unit_reviewer2", 404)):
+        assert api.post(f"/api/talents/{tid}/records", {"kind": "publicity", "date": today.isoformat(),
+                                                        "summary": "宣传"}, user).status_code == status
 
 
 # --------------------------------------------------------------------------------------

@@ -29,8 +29,9 @@ settings_store.register("training_warning_days", 90,
 READ_ROLES = ("org_reviewer", "hr_reviewer", "leadership", "admin")
 STATUS_ROLES = ("hr_reviewer", "org_reviewer", "admin")
 RECORD_ROLES = ("hr_reviewer",)  # besides the talent and their unit's reviewers
-# Art. 16/18/19 records are kept by the district as well (区委组织部 follows the talents, Art. 18).
-TIMELINE_ROLES = ("hr_reviewer", "org_reviewer", "admin")
+# Art. 16/18/19 records are kept by the district as well: the leaders who keep in contact
+# (Art. 16) and the Organization Department that follows the talents (Art. 18).
+TIMELINE_ROLES = ("hr_reviewer", "org_reviewer", "leadership", "admin")
 
 TRAINING_KINDS = ("party_school", "university", "vocational_school", "other")
 PRACTICE_KINDS = ("secondment_up", "posting_down", "posting_out", "exchange", "cooperation")
