@@ -647,3 +647,56 @@ def test_plan_task_page_names_the_talent_and_reward_page_lists_trainings(api, ap
     html = browser(app, "applicant").get("/start/reward").get_data(as_text=True)
     assert "本人已登记的培训" in html and f"<td data-label=\"编号\">{training_id}</td>" in html
     assert "本人已登记的培训" not in browser(app, "applicant2").get("/start/reward").get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------------------
+# Certificate copies
+# --------------------------------------------------------------------------------------
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_certificate_copies_of_a_training(api, platform):
+    import io
+    tid = registered(api, platform)
+    today = platform.today()
+    training_id = add_training(api, tid, today, today + timedelta(days=2))["id"]
+    path = f"/api/talents/{tid}/trainings/{training_id}/certificates"
+    r = api.post(path, as_user="applicant", data={"file": (io.BytesIO(PDF), "结业证书.pdf")},
+                 content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    cid = r.get_json()["id"]
+    [cert] = record(api, tid)["trainings"][0]["certificates"]
+    assert (cert["id"], cert["filename"]) == (cid, "结业证书.pdf")
+    r = api.get(f"/api/talents/{tid}/certificates/{cid}", "department_reviewer")
+    assert r.status_code == 200 and r.data == PDF
+    for user in ("unit_reviewer2", "finance"):
+        assert api.get(f"/api/talents/{tid}/certificates/{cid}", user).status_code == 404
+    # wrong type, another unit, a record of another kind or talent: refused, nothing stored
+    r = api.post(path, as_user="applicant", data={"file": (io.BytesIO(b"MZ..."), "x.exe")},
+                 content_type="multipart/form-data")
+    assert r.status_code == 422 and "file" in r.get_json()["errors"]
+    assert api.post(path, as_user="unit_reviewer2", data={"file": (io.BytesIO(PDF), "a.pdf")},
+                    content_type="multipart/form-data").status_code == 404
+    assert api.post(f"/api/talents/{tid}/mentors/{training_id}/certificates", as_user="applicant",
+                    data={"file": (io.BytesIO(PDF), "a.pdf")},
+                    content_type="multipart/form-data").status_code == 404
+    assert api.post(path, as_user="org_reviewer", data={"file": (io.BytesIO(PDF), "a.pdf")},
+                    content_type="multipart/form-data").status_code == 403
+    assert len(record(api, tid)["trainings"][0]["certificates"]) == 1
+
+
+def test_certificate_upload_on_the_page(api, app, platform):
+    import io
+    tid = registered(api, platform)
+    today = platform.today()
+    training_id = add_training(api, tid, today, today)["id"]
+    b = browser(app, "applicant")
+    assert "证书复印件" in b.get(f"/talents/{tid}").get_data(as_text=True)
+    r = b.post(f"/talents/{tid}/trainings/{training_id}/certificates",
+               {"file": (io.BytesIO(PDF), "证书.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    html = b.get(f"/talents/{tid}").get_data(as_text=True)
+    assert "证书.pdf" in html
+    r = b.post(f"/talents/{tid}/trainings/{training_id}/certificates",
+               {"file": (io.BytesIO(b"hello"), "a.txt")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "仅支持 PDF、PNG、JPEG" in r.get_data(as_text=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import request
+from pathlib import Path
+
+from flask import request, send_file
 from flask_smorest import Blueprint
 
 from ...errors import BadRequest
@@ -93,3 +95,23 @@ def change_status(talent_id):
 def revise_plan(talent_id):
     instance = plan.revise(platform(), db(), current_user(), talent_id)
     return {"id": instance.id, "process_id": instance.process_id, "status": instance.status}
+
+
+@blp.post("/talents/<int:talent_id>/<any(trainings, practice, mentors):kind>/<int:record_id>/certificates")
+@blp.response(201)
+@transactional
+def upload_certificate(talent_id, kind, record_id):
+    """A certificate copy (PDF, PNG or JPEG; multipart field `file`) of a training, practice
+    or mentorship record; the same callers as the record itself."""
+    cfg = platform().config
+    row = rules.add_certificate(db(), current_user(), talent_id, kind, record_id,
+                                request.files.get("file"), cfg["UPLOAD_DIR"],
+                                cfg["MAX_UPLOAD_BYTES"], platform().now())
+    return {"id": row.id, "filename": row.filename}
+
+
+@blp.get("/talents/<int:talent_id>/certificates/<int:certificate_id>")
+def download_certificate(talent_id, certificate_id):
+    row = rules.get_certificate_for(db(), current_user(), talent_id, certificate_id)
+    return send_file(Path(platform().config["UPLOAD_DIR"]) / row.storage_name,
+                     mimetype=row.content_type, as_attachment=True, download_name=row.filename)

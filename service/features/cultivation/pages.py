@@ -2,7 +2,9 @@
 practice, mentors and Art. 16/18/19 entries, to change the status and to revise the plan."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext, lazy_gettext
 
 from sqlalchemy import select
@@ -127,3 +129,28 @@ def revise_plan(talent_id):
     flash(gettext("已发起培养计划修订，待所在单位制定。"))
     return redirect(url_for("web.case_page", instance_id=instance.id))
 
+
+
+@bp.post("/talents/<int:talent_id>/<any(trainings, practice, mentors):kind>/<int:record_id>/certificates")
+@login_required
+@transactional
+def upload_certificate(talent_id, kind, record_id):
+    cfg = platform().config
+    try:
+        rules.add_certificate(db(), current_user(), talent_id, kind, record_id,
+                              request.files.get("file"), cfg["UPLOAD_DIR"], cfg["MAX_UPLOAD_BYTES"],
+                              platform().now())
+    except Invalid as exc:
+        discard_changes()
+        return _render(talent_id, {k: [chinese(m) for m in v] for k, v in exc.errors.items()},
+                       f"{kind}-certificate", 422)
+    flash(gettext("证书复印件已上传。"))
+    return redirect(url_for("cultivation.talent_page", talent_id=talent_id) + f"#{kind}")
+
+
+@bp.get("/talents/<int:talent_id>/certificates/<int:certificate_id>")
+@login_required
+def download_certificate(talent_id, certificate_id):
+    row = rules.get_certificate_for(db(), current_user(), talent_id, certificate_id)
+    return send_file(Path(platform().config["UPLOAD_DIR"]) / row.storage_name,
+                     mimetype=row.content_type, as_attachment=True, download_name=row.filename)

@@ -50,6 +50,10 @@ def build(session: Session, talent: Talent) -> dict:
     breaches = list(session.scalars(select(ServiceBreach).where(
         ServiceBreach.talent_id == talent.id).order_by(ServiceBreach.id)))
     names = _usernames(session, [c.by_id for c in changes])
+    files: dict = {}
+    for c in rules.certificates_of(session, talent.id):
+        files.setdefault((c.record_kind, c.record_id), []).append(
+            {"id": c.id, "filename": c.filename, "size": c.size})
     plan_case = plan_flow.running_case(session, talent)
     record = {
         "id": talent.id, "username": username, "name": talent.name, "unit_id": talent.unit_id,
@@ -64,12 +68,15 @@ def build(session: Session, talent: Talent) -> dict:
         "plan_instance_id": plan_case.id if plan_case else None,
         "trainings": [{"id": t.id, "kind": t.kind, "institution": t.institution,
                        "start_date": t.start_date, "end_date": t.end_date,
-                       "days": rules.days_of(t.start_date, t.end_date)} for t in trainings],
+                       "days": rules.days_of(t.start_date, t.end_date),
+                       "certificates": files.get(("trainings", t.id), [])} for t in trainings],
         "practice": [{"id": p.id, "kind": p.kind, "organization": p.organization,
                       "start_date": p.start_date, "end_date": p.end_date,
-                      "description": p.description} for p in practice],
+                      "description": p.description,
+                      "certificates": files.get(("practice", p.id), [])} for p in practice],
         "mentors": [{"id": m.id, "kind": m.kind, "name": m.name, "organization": m.organization,
-                     "start_date": m.start_date} for m in mentors],
+                     "start_date": m.start_date,
+                     "certificates": files.get(("mentors", m.id), [])} for m in mentors],
         "training_days": rules.training_days(talent, trainings),
         "training_required_days": int(settings["training_required_days"]),
         "evaluations": [{"year": e.year, "grade": e.grade, "comment": e.comment,

@@ -11,14 +11,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import hashlib
+import secrets
+from pathlib import Path
+
 from ...core import notifications
+from ...core.attachments import clean_filename, sniff
 from ...core import settings as settings_store
 from ...core.models import Unit, User, UserRole
 from ...core.text import name_problem
 from ...errors import Forbidden, Invalid, NotFound
 from ..rewards.models import Reward
-from ..talents.models import (ServiceBreach, Talent, TalentMentor, TalentPractice, TalentRecord,
-                              TalentStatusChange, TalentTraining)
+from ..talents.models import (ServiceBreach, Talent, TalentCertificate, TalentMentor,
+                              TalentPractice, TalentRecord, TalentStatusChange, TalentTraining)
 
 settings_store.register("training_required_days", 60,
                         "一个培养期内培训时间下限（天，第九条“不少于2个月”）", "positive_int")
@@ -369,3 +374,64 @@ def unit_reviewers(session: Session, unit_id: int | None) -> list[User]:
     return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
         UserRole.role == "unit_reviewer", User.unit_id == unit_id, User.active.is_(True))
         .order_by(User.id)))
+
+
+# --------------------------------------------------------------------------------------
+# Certificate copies of trainings, practice and mentorships
+# --------------------------------------------------------------------------------------
+RECORD_MODELS = {"trainings": TalentTraining, "practice": TalentPractice, "mentors": TalentMentor}
+MAX_CERTIFICATES_PER_RECORD = 10
+
+
+def add_certificate(session: Session, user: User, talent_id: int, kind: str, record_id: int,
+                    upload, upload_dir: str, max_bytes: int, now: datetime) -> TalentCertificate:
+    talent = _require_recorder(session, user, talent_id)
+    model = RECORD_MODELS.get(kind)
+    row = session.get(model, record_id) if model else None
+    if row is None or row.talent_id != talent.id:
+        raise NotFound("记录不存在 / no such record")
+    if upload is None:
+        raise Invalid("缺少文件 / no file", {"file": ["请选择要上传的文件（multipart 字段 file）"]})
+    count = len(certificates_of(session, talent.id, kind, record_id))
+    if count >= MAX_CERTIFICATES_PER_RECORD:
+        raise Invalid("附件数量已达上限 / too many files",
+                      {"file": [f"每条记录最多上传 {MAX_CERTIFICATES_PER_RECORD} 个证书复印件"]})
+    filename = clean_filename(upload.filename)
+    content = upload.stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise Invalid("文件过大 / file too large", {"file": [f"文件不能超过 {max_bytes // (1024 * 1024)} MB"]})
+    if not content:
+        raise Invalid("文件为空 / empty file", {"file": ["文件为空"]})
+    content_type = sniff(content[:16], filename)
+    if content_type is None:
+        raise Invalid("仅支持 PDF、PNG、JPEG / only PDF, PNG or JPEG",
+                      {"file": ["仅支持 PDF、PNG、JPEG 格式的证书复印件"]})
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    storage_name = secrets.token_hex(16)
+    (directory / storage_name).write_bytes(content)
+    certificate = TalentCertificate(
+        talent_id=talent.id, record_kind=kind, record_id=record_id, filename=filename,
+        content_type=content_type, size=len(content), storage_name=storage_name,
+        sha256=hashlib.sha256(content).hexdigest(), uploaded_by=user.id, uploaded_at=now)
+    session.add(certificate)
+    session.flush()
+    return certificate
+
+
+def certificates_of(session: Session, talent_id: int, kind: str | None = None,
+                    record_id: int | None = None) -> list[TalentCertificate]:
+    query = select(TalentCertificate).where(TalentCertificate.talent_id == talent_id)
+    if kind is not None:
+        query = query.where(TalentCertificate.record_kind == kind,
+                            TalentCertificate.record_id == record_id)
+    return list(session.scalars(query.order_by(TalentCertificate.id)))
+
+
+def get_certificate_for(session: Session, user: User, talent_id: int,
+                        certificate_id: int) -> TalentCertificate:
+    talent = get_talent_for(session, user, talent_id)
+    certificate = session.get(TalentCertificate, certificate_id)
+    if certificate is None or certificate.talent_id != talent.id:
+        raise NotFound("附件不存在 / no such file")
+    return certificate

@@ -103,6 +103,20 @@ def upgrade() -> None:
         sa.Column('service_ends_on', sa.Date(), nullable=False),
         sa.Column('found_on', sa.Date(), nullable=False))
     op.create_index('ix_service_breaches_talent_id', 'service_breaches', ['talent_id'])
+    op.create_table(
+        'talent_certificates',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('talent_id', sa.Integer(), sa.ForeignKey('talents.id'), nullable=False),
+        sa.Column('record_kind', sa.String(length=20), nullable=False),
+        sa.Column('record_id', sa.Integer(), nullable=False),
+        sa.Column('filename', sa.String(length=200), nullable=False),
+        sa.Column('content_type', sa.String(length=100), nullable=False),
+        sa.Column('size', sa.Integer(), nullable=False),
+        sa.Column('storage_name', sa.String(length=100), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('uploaded_by', sa.Integer(), sa.ForeignKey('users.id'), nullable=False),
+        sa.Column('uploaded_at', sa.DateTime(), nullable=False))
+    op.create_index('ix_talent_certificates_talent_id', 'talent_certificates', ['talent_id'])
     with op.batch_alter_table('rewards') as batch:
         batch.add_column(sa.Column('level', sa.String(length=30), nullable=True))
         batch.add_column(sa.Column('training_id', sa.Integer(), nullable=True))
@@ -116,7 +130,7 @@ def downgrade() -> None:
         batch.drop_constraint('fk_rewards_training_id', type_='foreignkey')
         batch.drop_column('training_id')
         batch.drop_column('level')
-    for table in ('service_breaches', 'talent_records', 'talent_plans', 'talent_mentors',
+    for table in ('talent_certificates', 'service_breaches', 'talent_records', 'talent_plans', 'talent_mentors',
                   'talent_practice', 'talent_trainings', 'talent_status_changes'):
         op.drop_index(f'ix_{table}_talent_id', table_name=table)
         op.drop_table(table)
