@@ -454,6 +454,10 @@ def test_shortfall_warned_once_per_period_to_talent_unit_and_hr(api, platform):
         mails = session.scalar(select(func.count()).select_from(EmailOutbox).where(
             EmailOutbox.subject.contains("培训时间不足")))
     assert mails == 3
+    with platform.sessions() as session:
+        body = session.scalars(select(EmailOutbox.body).where(
+            EmailOutbox.subject.contains("培训时间不足"))).first()
+    assert f"/talents/{tid}" in body and "30 天" in body
     r = api.get("/api/notifications", "applicant")
     assert any(n["kind"] == "training_shortfall" for n in r.get_json())
     # A new period (re-selected later) is warned again.

@@ -52,7 +52,8 @@ def cultivation_progress(platform, session: Session, as_of: date) -> dict:
                        f"请尽快安排培训。")
             for user in recipients.values():
                 notifications.notify(session, user, WARNING, message,
-                                     subject=f"【人才培养】培训时间不足：{talent.name}", now=now)
+                                     subject=f"【人才培养】培训时间不足：{talent.name}", now=now,
+                                     link=rules.talent_link(settings, talent.id))
             summary["warned"].append(talent.id)
 
         result = once(session, WARNING, "all", target, warn)

@@ -363,9 +363,14 @@ def record_breaches(session: Session, talent: Talent, today: date, now: datetime
                 session, finance, "service_breach",
                 f"人才培养对象{talent.name}在最低服务年限内退出培养（{len(found)} 笔奖励，合计 {total} 元，"
                 f"服务期至 {max(b.service_ends_on for b in found)}），请核查是否追回奖励资金。",
-                subject=f"【人才培养】服务协议违约：{talent.name}", now=now)
+                subject=f"【人才培养】服务协议违约：{talent.name}", now=now,
+                link=talent_link(values(session), talent.id))
     session.flush()
     return found
+
+
+def talent_link(settings: dict, talent_id: int) -> str:
+    return f"{str(settings.get('base_url') or '').rstrip('/')}/talents/{talent_id}"
 
 
 def unit_reviewers(session: Session, unit_id: int | None) -> list[User]:
