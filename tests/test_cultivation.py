@@ -704,3 +704,18 @@ def test_certificate_upload_on_the_page(api, app, platform):
     r = b.post(f"/talents/{tid}/trainings/{training_id}/certificates",
                {"file": (io.BytesIO(b"hello"), "a.txt")}, content_type="multipart/form-data")
     assert r.status_code == 422 and "仅支持 PDF、PNG、JPEG" in r.get_data(as_text=True)
+
+
+def test_rewards_on_the_record_carry_their_service_periods(api, platform):
+    from talentflow.models import Reward
+    tid = registered(api, platform)
+    title = add_reward(platform, "applicant", date(2026, 6, 1), 5)
+    project = add_reward(platform, "applicant", date(2026, 7, 1), 0, reward_type="project")
+    add_reward(platform, "unit_reviewer", date(2026, 6, 1), 5, reward_type="platform")
+    with platform.sessions() as session:
+        ids = {session.get(Reward, i).instance_id: i for i in (title, project)}
+    rewards = record(api, tid)["rewards"]
+    assert [(r["instance_id"], r["reward_type"], r["amount"], r["outcome"], r["service_ends_on"])
+            for r in rewards] == [
+        (list(ids)[0], "title", 20000, "paid", "2031-06-01"),
+        (list(ids)[1], "project", 20000, "paid", "2026-07-01")]

@@ -85,7 +85,7 @@ def build(session: Session, talent: Talent) -> dict:
         "rewards": [{"instance_id": r.instance_id, "reward_type": r.reward_type,
                      "amount": r.amount, "outcome": r.outcome, "ended_on": r.ended_on,
                      "service_years": r.service_years,
-                     "service_ends_on": r.service_ends_on if r.service_years else None}
+                     "service_ends_on": r.service_ends_on}
                     for r in rewards],
         "status_history": [{"status": c.status, "reason": c.reason,
                             "by": names.get(c.by_id, "system"), "at": c.at} for c in changes],
