@@ -66,9 +66,11 @@ def seed_demo(with_cases):
         raise click.ClickException(str(exc))
     with platform.transaction() as session:
         created = demo.seed(session, platform.today())
-    if with_cases:
+    if with_cases:  # first: it fills only a database without cases
         with platform.transaction() as session:
             created.update(demo.seed_cases(platform, session))
+    with platform.transaction() as session:
+        created["talents"] = demo.seed_talents(platform, session, platform.today())
     click.echo(f"演示数据已就绪 / demo data ready: {created}")
 
 

@@ -9,4 +9,7 @@ from .core.models import (  # noqa: F401
 )
 from .features.rewards.models import Reward  # noqa: F401
 from .features.selection.models import SelectionEntry  # noqa: F401
-from .features.talents.models import Talent, TalentEvaluation  # noqa: F401
+from .features.talents.models import (  # noqa: F401
+    ServiceBreach, Talent, TalentCertificate, TalentEvaluation, TalentMentor, TalentPlan, TalentPractice, TalentRecord,
+    TalentStatusChange, TalentTraining,
+)

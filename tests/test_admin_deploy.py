@@ -343,6 +343,10 @@ def test_new_dmn_applies_to_new_cases_only(api):
     after = _reward_case(api)
     assert after["version"] == 2
     new_case = _submit_title(api, after["id"])
+    # the same Art. 12 reward may not run twice (CONTRACT.md): withdraw it before the old case
+    # claims the same title
+    assert api.post(f"/api/instances/{after['id']}/withdraw", {"comment": "改用旧案件"},
+                    "applicant").status_code == 200
     old_case = _submit_title(api, before["id"])
     assert (new_case["version"], new_case["data"]["reward_amount"]) == (2, 6000)
     assert (old_case["version"], old_case["data"]["reward_amount"]) == (1, 5000)

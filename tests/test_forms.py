@@ -201,9 +201,9 @@ def test_illegal_characters(reg):
 
 
 def test_non_finite_numbers(reg):
-    data = {"reward_type": "training_fee", "claimed_amount": float("nan")}
+    data = {"reward_type": "training_fee", "claimed_amount": float("nan"), "training_id": 1}
     assert check(reg, "submit_reward_application", data)[1] == {"claimed_amount": ["必须是有限数值"]}
-    data = {"reward_type": "training_fee", "claimed_amount": float("inf")}
+    data = {"reward_type": "training_fee", "claimed_amount": float("inf"), "training_id": 1}
     assert "必须是有限数值" in check(reg, "submit_reward_application", data)[1]["claimed_amount"]
 
 
@@ -217,7 +217,8 @@ REWARD_OK = {
     "project": {"project_level": "provincial", "is_project_lead": True, "completed_on_time": True,
                 "project_name": "盐卤综合利用关键技术"},
     "platform": {"platform_level": "national", "platform_name": "博士后工作站"},
-    "training_fee": {"claimed_amount": 1234.5, "description": "党校培训费用"},
+    # a training-fee claim names the recorded training it pays (CONTRACT.md)
+    "training_fee": {"claimed_amount": 1234.5, "training_id": 7, "description": "党校培训费用"},
 }
 
 
@@ -239,7 +240,7 @@ def test_reward_type_required_and_enum(reg):
 
 
 def test_reward_amount_bounds(reg):
-    data = {"reward_type": "training_fee", "claimed_amount": -1}
+    data = {"reward_type": "training_fee", "claimed_amount": -1, "training_id": 1}
     assert check(reg, "submit_reward_application", data)[1] == {"claimed_amount": ["不能小于 0"]}
     data = {"reward_type": "postgraduate", **REWARD_OK["postgraduate"], "tuition": "30000"}
     assert check(reg, "submit_reward_application", data)[1] == {"tuition": ["类型错误：应为数字"]}
@@ -286,6 +287,8 @@ def test_self_assessment(reg):
 
 def test_unit_assessment(reg):
     cleaned, errors = check(reg, "unit_assessment", {"grade": "competent"})
-    assert errors == {} and cleaned == {"grade": "competent", "comment": None}
+    # the unit's part of Art. 18 (ability, performance, research plan) is optional beside the grade
+    assert errors == {} and cleaned == {"grade": "competent", "comment": None, "ability": None,
+                                        "performance": None, "research_plan": None}
     assert check(reg, "unit_assessment", {"comment": "好"})[1] == {"grade": ["此项为必填项"]}
     assert check(reg, "unit_assessment", {"grade": "good"})[1] == {"grade": ["必须是以下之一：优秀、称职、基本称职、不称职"]}

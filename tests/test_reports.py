@@ -67,14 +67,16 @@ def test_cases_and_tasks(api, platform):
     assert body["cases_by_process_status"] == {
         "talent_selection": {"completed": 2, "running": 1},
         "reward_application": {"cancelled": 1},
+        "cultivation_plan": {"running": 1},   # started for the registered talent
     }
-    assert body["open_tasks_by_name"] == {"unit_review": 1}
+    assert body["open_tasks_by_name"] == {"unit_review": 1, "draft_plan": 1}
     assert body["overdue_tasks"] == 0
     assert registered and running
 
     # The unit review falls due: it counts as overdue from the day after its due date.
     with platform.transaction() as session:
-        session.execute(update(HumanTask).where(HumanTask.status == "ready")
+        session.execute(update(HumanTask).where(HumanTask.status == "ready",
+                                                HumanTask.name == "unit_review")
                         .values(due_at=datetime.combine(platform.today(), datetime.min.time())
                                 - timedelta(days=1)))
     body = summary(api)
@@ -110,6 +112,29 @@ def test_talents_and_training_shortfalls(api, platform):
     body = summary(api)
     assert body["training_shortfalls"] == 0
     assert body["talents_by_status"] == {"active": 1, "ended": 1}
+
+
+def test_training_shortfalls_count_recorded_training(api, platform):
+    """The figure is the cultivation rule: a talent with the required days is no shortfall."""
+    register_talent(api)
+    today = platform.today()
+    with platform.transaction() as session:
+        session.execute(update(Talent).values(registered_on=today - timedelta(days=700),
+                                              period_ends_on=today + timedelta(days=30)))
+        talent_id = session.query(Talent.id).scalar()
+    start = today - timedelta(days=100)
+
+    def train(first, days):
+        r = api.post(f"/api/talents/{talent_id}/trainings",
+                     {"kind": "party_school", "institution": "区委党校",
+                      "start_date": first.isoformat(),
+                      "end_date": (first + timedelta(days=days - 1)).isoformat()}, "hr_reviewer")
+        assert r.status_code == 201, r.get_json()
+
+    train(start, 59)
+    assert summary(api)["training_shortfalls"] == 1
+    train(start + timedelta(days=58), 2)   # overlaps one day: 60 days in all
+    assert summary(api)["training_shortfalls"] == 0
 
 
 def test_rewards_paid_by_year(api, platform):

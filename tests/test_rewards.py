@@ -22,8 +22,11 @@ FORMS = {
                 "is_project_lead": True, "completed_on_time": True},
     "platform": {"reward_type": "platform", "platform_level": "provincial",
                  "platform_name": "四川省盐化工工程技术研究中心"},
-    "training_fee": {"reward_type": "training_fee", "claimed_amount": 3456},
+    "training_fee": {"reward_type": "training_fee", "claimed_amount": 3456, "training_id": "auto"},
 }
+# A training-fee claim names one of the talent's recorded trainings (CONTRACT.md): "auto" stands
+# for a fresh training recorded for the claimant by HR just before the form is submitted.
+AUTO = "auto"
 TALENT_TYPES = ["postgraduate", "title", "skill", "project", "training_fee"]
 
 SPECIAL_FUND_TYPES = ["party_government", "civil_service_institution", "mass_organization"]
@@ -42,7 +45,25 @@ def start_reward(api, user):
     return r.get_json()["id"]
 
 
+def recorded_training(api, user):
+    """Record a training in the claimant's current period; without a registration, an id no
+    training has (the claim is then refused for `talent` alone)."""
+    talents = [t for t in api.get("/api/talents", "hr_reviewer").get_json()
+               if t["username"] == user and t["status"] == "active"
+               and t["period_ends_on"] >= t["registered_on"]]
+    if not talents:
+        return 999999
+    r = api.post(f"/api/talents/{talents[0]['id']}/trainings", {
+        "kind": "party_school", "institution": "中共自贡市委党校",
+        "start_date": talents[0]["registered_on"], "end_date": talents[0]["registered_on"]},
+        "hr_reviewer")
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["id"]
+
+
 def submit(api, instance_id, user, data):
+    if data.get("training_id") == AUTO:
+        data = dict(data, training_id=recorded_training(api, user))
     task = api.task_of(instance_id, user, SUBMIT)
     return api.complete(task["id"], data, user)
 
@@ -272,7 +293,8 @@ def test_platform_filed_by_a_plain_applicant_is_refused(api, user, register):
 def test_platform_filed_by_a_unit_reviewer_needs_no_registration(api):
     instance_id = apply(api, "unit_reviewer2", form("platform", platform_level="national"))
     data = api.instance(instance_id, "unit_reviewer2")["data"]
-    assert (data["reward_amount"], data["payment_route"]) == (20000, "employer")
+    # Art. 14 subsidies are district money: the special fund, even for an enterprise (CONTRACT.md)
+    assert (data["reward_amount"], data["payment_route"]) == (20000, "special_fund")
 
 
 MISSING = [(kind, field) for kind, fields in {
@@ -572,3 +594,110 @@ def test_paid_or_reimbursed_reward_is_recorded(api, platform, route, data, amoun
     assert reward.service_years == years
     assert reward.ended_on == today
     assert reward.service_ends_on == add_years(today, years)
+
+
+# --------------------------------------------------------------------------------------
+# Reward controls (CONTRACT.md "Talent management and cultivation")
+# --------------------------------------------------------------------------------------
+def pay(api, me, steps, data):
+    instance_id = apply(api, me, data)
+    seen = set()
+    for user, name in steps:
+        if name not in seen:
+            api.review(instance_id, user, name)
+            seen.add(name)
+    return instance_id
+
+
+@pytest.mark.parametrize("kind", ["postgraduate", "title", "skill"])
+def test_the_same_art12_reward_twice_is_refused_while_running_and_after_payment(api, kind):
+    me, steps = route_case(api, "special_fund")
+    first = apply(api, me, form(kind))
+    second = start_reward(api, me)
+    assert_refused(api, second, me, submit(api, second, me, form(kind)), "reward_type")
+    # paid: still refused
+    seen = set()
+    for user, name in steps:
+        if name not in seen:
+            api.review(first, user, name)
+            seen.add(name)
+    assert_refused(api, second, me, submit(api, second, me, form(kind)), "reward_type")
+    # another level is another reward
+    other = {"postgraduate": {"degree_level": "doctor"}, "title": {"title_level": "senior"},
+             "skill": {"skill_level": "senior_technician"}}[kind]
+    assert submit(api, second, me, form(kind, **other)).status_code == 200
+
+
+def test_a_rejected_or_withdrawn_reward_may_be_applied_for_again(api):
+    me, _ = route_case(api, "special_fund")
+    first = apply(api, me, form("title"))
+    api.review(first, "unit_reviewer", "unit_review", "reject", "证书不符")
+    second = start_reward(api, me)
+    assert submit(api, second, me, form("title")).status_code == 200
+    assert api.post(f"/api/instances/{second}/withdraw", {"comment": "撤回"}, me).status_code == 200
+    third = start_reward(api, me)
+    assert submit(api, third, me, form("title")).status_code == 200
+
+
+@pytest.mark.parametrize("registered,claimed,key,ok", [
+    ({"professional_title": "associate_senior"}, {"reward_type": "title", "title_level": "associate_senior"},
+     "title_level", False),
+    ({"professional_title": "senior"}, {"reward_type": "title", "title_level": "associate_senior"},
+     "title_level", False),
+    ({"professional_title": "intermediate"}, {"reward_type": "title", "title_level": "associate_senior"},
+     "title_level", True),
+    ({"skill_level": "technician"}, {"reward_type": "skill", "skill_level": "technician"},
+     "skill_level", False),
+    ({"skill_level": "advanced"}, {"reward_type": "skill", "skill_level": "technician"},
+     "skill_level", True),
+])
+def test_title_and_skill_must_be_higher_than_at_registration(api, registered, claimed, key, ok):
+    register_talent(api, **registered)
+    instance_id = start_reward(api, "applicant")
+    r = submit(api, instance_id, "applicant", dict(claimed, service_years=5))
+    if ok:
+        assert r.status_code == 200, r.get_json()
+    else:
+        assert_refused(api, instance_id, "applicant", r, key)
+
+
+def test_training_fee_names_a_recorded_training_claimed_once(api, platform):
+    me, steps = route_case(api, "special_fund")
+    training_id = recorded_training(api, me)
+    # not a training at all, and another talent's training
+    register_talent(api, applicant="applicant2", unit_reviewer="unit_reviewer2",
+                    department_reviewer="department_reviewer2")
+    others = recorded_training(api, "applicant2")
+    instance_id = start_reward(api, me)
+    for bad in (999999, others):
+        r = submit(api, instance_id, me, form("training_fee", training_id=bad))
+        assert_refused(api, instance_id, me, r, "training_id")
+    r = submit(api, instance_id, me, {"reward_type": "training_fee", "claimed_amount": 10})
+    assert_refused(api, instance_id, me, r, "training_id")
+    assert submit(api, instance_id, me, form("training_fee", training_id=training_id)).status_code == 200
+    # claimed while the first claim runs, and after it is paid
+    second = start_reward(api, me)
+    r = submit(api, second, me, form("training_fee", training_id=training_id))
+    assert_refused(api, second, me, r, "training_id")
+    seen = set()
+    for user, name in steps:
+        if name not in seen:
+            api.review(instance_id, user, name)
+            seen.add(name)
+    (reward,) = rewards(platform, instance_id)
+    assert reward.training_id == training_id
+    r = submit(api, second, me, form("training_fee", training_id=training_id))
+    assert_refused(api, second, me, r, "training_id")
+    assert submit(api, second, me, form("training_fee")).status_code == 200  # a new training
+
+
+@pytest.mark.parametrize("unit_type", SPECIAL_FUND_TYPES + EMPLOYER_TYPES)
+def test_platform_subsidies_always_take_the_special_fund_route(api, unit_type):
+    unit_id = api.create_unit(f"平台单位-{unit_type}", unit_type)
+    api.create_user("platform_filer", ["unit_reviewer"], unit_id=unit_id)
+    api.create_user("platform_colleague", ["unit_reviewer"], unit_id=unit_id)
+    instance_id = apply(api, "platform_filer", form("platform"))
+    assert api.instance(instance_id, "platform_filer")["data"]["payment_route"] == "special_fund"
+    api.review(instance_id, "platform_colleague", "unit_review")
+    assert open_tasks(api, instance_id, "org_reviewer") == ["org_rereview"]
+    assert open_tasks(api, instance_id, "employer_finance") == []

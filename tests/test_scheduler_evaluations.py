@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from scheduler_helpers import add_reward, run, user_id
+import pytest
+from scheduler_helpers import add_reward, count_notifications, run, user_id
 from sqlalchemy import select
 
 from talentflow.features.evaluations.annual import annual_evaluation
@@ -91,3 +92,89 @@ def test_the_grade_shows_in_the_talent_database(api, seeded):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     web.post("/login", data={"username": "hr_reviewer", "password": "demo", "csrf_token": token})
     assert "2026：称职" in web.get("/talents").get_data(as_text=True)
+
+
+def _evaluate(api, platform, instance_id, grade, **unit_part):
+    task = api.task_of(instance_id, "applicant", "self_assessment")
+    api.complete(task["id"], {"ability": "能力", "performance": "绩效", "research_plan": "计划"},
+                 "applicant")
+    task = api.task_of(instance_id, "unit_reviewer", "unit_assessment")
+    r = api.complete(task["id"], {"grade": grade, "comment": "单位意见", **unit_part}, "unit_reviewer")
+    assert r.status_code == 200, r.get_json()
+
+
+def test_the_units_part_covers_ability_performance_and_the_research_plan(api, seeded):
+    from flows import register_talent
+    platform = seeded
+    register_talent(api)
+    add_reward(platform, "applicant", date(2026, 6, 1), 3)
+    instance_id = run(platform, annual_evaluation, date(2026, 12, 1))["started"][0]
+    form = api.get(f"/api/tasks/{api.task_of(instance_id, 'applicant', 'self_assessment')['id']}",
+                   "applicant").get_json()["form"]
+    assert {"ability", "performance", "research_plan"} <= set(form["properties"])
+    _evaluate(api, platform, instance_id, "competent", ability="业务能力强",
+              performance="完成全年教研任务", research_plan="课题按期结题")
+    [talent] = api.get("/api/talents", "hr_reviewer").get_json()
+    record = api.get(f"/api/talents/{talent['id']}", "hr_reviewer").get_json()
+    [evaluation] = record["evaluations"]
+    assert (evaluation["year"], evaluation["grade"], evaluation["ability"], evaluation["performance"],
+            evaluation["research_plan"]) == (2026, "competent", "业务能力强", "完成全年教研任务", "课题按期结题")
+
+
+@pytest.mark.parametrize("grade,notified", [("incompetent", 1), ("basically_competent", 0)])
+def test_an_incompetent_grade_notifies_org_and_hr(api, seeded, grade, notified):
+    platform = seeded
+    add_reward(platform, "applicant", date(2026, 6, 1), 3)
+    instance_id = run(platform, annual_evaluation, date(2026, 12, 1))["started"][0]
+    _evaluate(api, platform, instance_id, grade)
+    for user in ("org_reviewer", "hr_reviewer"):
+        assert count_notifications(platform, user, "evaluation") == notified, user
+    for user in ("leadership", "finance", "unit_reviewer"):
+        assert count_notifications(platform, user, "evaluation") == 0, user
+
+
+def test_rewards_without_service_years_are_evaluated_in_the_selection_service_period(api, seeded):
+    from flows import register_talent
+    from talentflow.models import Talent
+    platform = seeded
+    register_talent(api, service_years=3)
+    with platform.transaction() as session:
+        talent = session.scalars(select(Talent)).one()
+        talent.registered_on, talent.period_ends_on = date(2026, 3, 1), date(2028, 3, 1)
+    # a project award carries no service years of its own: service until 2031-03-01
+    add_reward(platform, "applicant", date(2026, 6, 1), 0, reward_type="project")
+    for year in (2026, 2027, 2028, 2029, 2030):
+        assert len(run(platform, annual_evaluation, date(year, 12, 1))["started"]) == 1, year
+    assert run(platform, annual_evaluation, date(2031, 12, 1))["started"] == []
+
+
+def test_a_talent_who_left_is_not_evaluated_in_the_selection_service_period(api, seeded):
+    from flows import register_talent
+    from talentflow.models import Talent
+    platform = seeded
+    register_talent(api, service_years=3)
+    with platform.transaction() as session:
+        talent = session.scalars(select(Talent)).one()
+        talent.registered_on, talent.period_ends_on = date(2026, 3, 1), date(2028, 3, 1)
+        talent.status = "exited"
+    add_reward(platform, "applicant", date(2026, 6, 1), 0, reward_type="project")
+    assert run(platform, annual_evaluation, date(2026, 12, 1))["started"] == []
+
+
+def test_a_project_award_alone_without_a_registration_starts_nothing(seeded):
+    platform = seeded
+    add_reward(platform, "applicant", date(2026, 6, 1), 0, reward_type="project")
+    assert run(platform, annual_evaluation, date(2026, 12, 1))["started"] == []
+
+
+def test_a_talent_who_exited_is_no_longer_evaluated_for_a_reward(api, seeded):
+    from flows import register_talent
+    platform = seeded
+    register_talent(api)
+    add_reward(platform, "applicant", date(2026, 6, 1), 5)
+    assert len(run(platform, annual_evaluation, date(2026, 12, 1))["started"]) == 1
+    [talent] = api.get("/api/talents", "hr_reviewer").get_json()
+    r = api.post(f"/api/talents/{talent['id']}/status", {"status": "exited", "reason": "调离本区"},
+                 "hr_reviewer")
+    assert r.status_code == 200
+    assert run(platform, annual_evaluation, date(2027, 12, 1))["started"] == []

@@ -205,24 +205,25 @@ def test_employer_finance_sees_only_its_own_units_reimbursement(api):
     unit_id = api.me("employer_finance")["unit_id"]
     other_unit = api.create_unit("自贡另一家企业有限公司", "enterprise")
     api.create_user("employer_finance_b", ["employer_finance"], unit_id=other_unit)
-    # Art. 14 platform subsidy filed for the enterprise by its unit reviewer: employer route
-    r = api.start("reward_application", "unit_reviewer2")
+    # An Art. 13 project reward of a talent of the enterprise: employer route. (Art. 14 platform
+    # subsidies are district money and always take the special-fund route, CONTRACT.md.)
+    register_talent(api, applicant="applicant2", unit_reviewer="unit_reviewer2",
+                    department_reviewer="department_reviewer2")
+    r = api.start("reward_application", "applicant2")
     assert r.status_code == 201, r.get_json()
     instance_id = r.get_json()["id"]
-    form = api.task_of(instance_id, "unit_reviewer2", "submit_reward_application")
-    r = api.complete(form["id"], {"reward_type": "platform", "platform_level": "provincial"},
-                     "unit_reviewer2")
+    form = api.task_of(instance_id, "applicant2", "submit_reward_application")
+    r = api.complete(form["id"], {"reward_type": "project", "project_level": "municipal",
+                                  "is_project_lead": True, "completed_on_time": True},
+                     "applicant2")
     assert r.status_code == 200, r.get_json()
     assert api.instance(instance_id, "unit_reviewer2")["data"]["payment_route"] == "employer"
-    # the filer never reviews their own claim: a colleague of the same unit does
-    api.create_user("unit_reviewer2_colleague", ["unit_reviewer"], unit_id=unit_id)
-    unit_task = api.task_of(instance_id, "unit_reviewer2_colleague", "unit_review")
-    assert unit_task["id"] not in inbox_ids(api, "unit_reviewer2", instance_id)
+    unit_task = api.task_of(instance_id, "unit_reviewer2", "unit_review")
     # employer_finance of the same unit sees the case but cannot do the unit's review
     assert api.get(f"/api/instances/{instance_id}", "employer_finance").status_code == 200
     assert unit_task["id"] not in inbox_ids(api, "employer_finance", instance_id)
     assert api.complete(unit_task["id"], REVIEW, "employer_finance").status_code in (403, 404)
-    api.review(instance_id, "unit_reviewer2_colleague", "unit_review")
+    api.review(instance_id, "unit_reviewer2", "unit_review")
 
     task = api.task_of(instance_id, "employer_finance", "employer_reimbursement")
     assert task["role"] == "employer_finance"

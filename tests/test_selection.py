@@ -764,3 +764,35 @@ def test_next_opening_date_follows_the_admins_round_settings(api, platform, monk
     r = api.start("talent_selection", "applicant")
     assert r.status_code == 409
     assert "2028-04-15" in r.get_json()["message"]
+
+
+# Shortage exception: relaxed "as appropriate", never ethics or the service agreement -------
+
+@pytest.mark.parametrize("overrides,key", [
+    ({"ethics_attested": False}, "ethics"),
+    ({"service_agreement": False}, "service_agreement"),
+])
+def test_shortage_exception_never_waives_ethics_or_the_service_agreement(api, overrides, key):
+    today = date.today()
+    instance_id = start_case(api)
+    r = submit(api, instance_id, birth_date=years_before(today, 50).isoformat(),
+               shortage_exception=True, shortage_justification="区内急需", **overrides)
+    assert r.status_code == 422, r.get_json()
+    assert set(r.get_json()["errors"]) == {key}
+    assert_refused_keys_only_open(api, instance_id)
+
+
+def test_reviewers_see_which_conditions_an_exception_case_fails(api, app):
+    today = date.today()
+    instance_id = start_case(api)
+    r = submit(api, instance_id, birth_date=years_before(today, 50).isoformat(),
+               shortage_exception=True, shortage_justification="区内急需的临床医学学科带头人")
+    assert r.status_code == 200, r.get_json()
+    task = api.task_of(instance_id, "unit_reviewer", "unit_review")
+    from test_web_pages import Browser
+    browser = Browser(app)
+    assert browser.login("unit_reviewer").status_code == 302
+    page = browser.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "紧缺急需人才例外申请" in page and "区内急需的临床医学学科带头人" in page
+    assert "年龄不符合条件" in page and "工作年限不符合条件" not in page
+    assert "复印件（第六条第一项）" in page  # no certificate copies attached

@@ -45,7 +45,7 @@ def _service_handler(platform, session: Session, instance: Instance, starter: Us
             ctx = ServiceContext(session=session, instance=instance,
                                  starter=starter or session.get(User, instance.starter_id),
                                  today=platform.today(), settings=platform.config,
-                                 now=platform.now())
+                                 now=platform.now(), platform=platform)
         return REGISTRY.operations[name](ctx, _task_data, params)
     return handle
 

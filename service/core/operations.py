@@ -23,6 +23,9 @@ class ServiceContext:
     today: date
     settings: dict
     now: datetime | None = None
+    # The platform running this action (a DatedPlatform in a job): lets an operation start a
+    # follow-up case in the same transaction.
+    platform: object = None
 
 
 @REGISTRY.operation

@@ -59,6 +59,9 @@ class Registry:
     # form key -> label of its print link: forms the case page offers as a printable paper form
     printable_forms: dict[str, object] = field(default_factory=dict)
     nav: list[NavLink] = field(default_factory=list)
+    # (session, instance) -> list of notes the case and task pages show every reviewer (e.g.
+    # which conditions an exception case does not meet)
+    case_notes: list[Callable] = field(default_factory=list)
     api_blueprints: list = field(default_factory=list)
     web_blueprints: list = field(default_factory=list)
     # name -> fn(session, as_of: date) -> JSON value: figures a feature adds to the programme's

@@ -6,5 +6,5 @@ Importing this package imports every feature, in the order their links and jobs 
 and the core's own jobs, so the registry is complete."""
 from __future__ import annotations
 
-from . import selection, rewards, talents, evaluations, designer, reporting, console  # noqa: F401
+from . import selection, rewards, talents, evaluations, cultivation, designer, reporting, console  # noqa: F401
 from ..core import reminders, timers  # noqa: F401  (the core's own jobs)

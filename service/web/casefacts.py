@@ -64,4 +64,5 @@ def case_facts(session: Session, instance: Instance) -> dict:
                                                                 instance.process_id),
             "status_text": status_label(instance), "application": application(session, instance),
             "attachments": attachments.list_for(session, instance),
-            "reward_amount": (instance.data or {}).get("reward_amount")}
+            "reward_amount": (instance.data or {}).get("reward_amount"),
+            "case_notes": [note for fn in REGISTRY.case_notes for note in fn(session, instance)]}

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...core import cases, notifications
 from ...core import settings as settings_store
+from ...core.dates import add_years
 from ...core.jobs import DatedPlatform, done_targets, once
 from ...core.models import HumanTask, User
 from ...core.registry import REGISTRY
@@ -29,6 +30,34 @@ def evaluation_date_for(values: dict, as_of: date) -> date:
         values["evaluation_date"], as_of.year - 1)
 
 
+def left_the_programme(session: Session) -> set[int]:
+    """Users whose every registration is `exited` (Art. 7): their evaluations stop; a breach of
+    a service agreement is followed up by finance (features/cultivation), not by evaluating."""
+    statuses: dict[int, set] = {}
+    for user_id, status in session.execute(select(Talent.user_id, Talent.status)):
+        statuses.setdefault(user_id, set()).add(status)
+    return {user_id for user_id, found in statuses.items() if found == {"exited"}}
+
+
+def selection_service_period_users(session: Session, on: date) -> set[int]:
+    """Talents rewarded with rewards that carry no service years of their own (project awards,
+    training fees) are evaluated while the service period agreed at selection runs: from
+    registration until `service_agreement_years` after the cultivation period ends (培养后继续服务
+    最低年限, Art. 5(5)). A talent who left the programme is not evaluated."""
+    rewarded = set(session.scalars(select(Reward.user_id).where(
+        Reward.outcome.in_(EVALUATED_REWARD_OUTCOMES), Reward.reward_type != "platform",
+        Reward.service_years == 0, Reward.ended_on <= on)))
+    if not rewarded:
+        return set()
+    found = set()
+    for talent in session.scalars(select(Talent).where(
+            Talent.user_id.in_(rewarded), Talent.status != "exited", Talent.registered_on <= on,
+            Talent.service_agreement_years > 0)):
+        if on < add_years(talent.period_ends_on, talent.service_agreement_years):
+            found.add(talent.user_id)
+    return found
+
+
 @REGISTRY.job("0 2 * * *", "年度考核任务")
 def annual_evaluation(platform, session: Session, as_of: date) -> dict:
     """Art. 18: one `annual_evaluation` case per talent whose reward service period runs on the
@@ -36,9 +65,10 @@ def annual_evaluation(platform, session: Session, as_of: date) -> dict:
     values = settings_store.load(session, platform.config)
     on = evaluation_date_for(values, as_of)
     period = str(on.year)
-    user_ids = sorted(set(session.scalars(select(Reward.user_id).where(
+    user_ids = sorted((set(session.scalars(select(Reward.user_id).where(
         Reward.outcome.in_(EVALUATED_REWARD_OUTCOMES), Reward.reward_type != "platform",
-        Reward.ended_on <= on, Reward.service_ends_on > on))))
+        Reward.service_years > 0, Reward.ended_on <= on, Reward.service_ends_on > on)))
+        | selection_service_period_users(session, on)) - left_the_programme(session))
     done = done_targets(session, "annual_evaluation", period)
     dated = DatedPlatform(platform, as_of)
     summary = {"year": on.year, "evaluation_date": on.isoformat(), "started": [],
@@ -88,5 +118,25 @@ def record_evaluation(ctx, data: dict, params: dict) -> int:
         ctx.session.add(row)
     row.talent_id = talent.id if talent else None
     row.grade, row.comment, row.recorded_on = grade, data.get("comment"), ctx.today
+    row.ability, row.performance = data.get("ability"), data.get("performance")
+    row.research_plan = data.get("research_plan")
     ctx.session.flush()
+    if grade == "incompetent":
+        _notify_incompetent(ctx, talent, year)
     return row.id
+
+
+def _notify_incompetent(ctx, talent, year: int) -> None:
+    """An 不称职 grade is news for the district (Art. 18: follow-up; Art. 7: a failed evaluation
+    may end the talent's place in the database)."""
+    name = talent.name if talent else (ctx.starter.display_name or ctx.starter.username)
+    notified = set()
+    for role in ("org_reviewer", "hr_reviewer"):
+        for user in notifications.users_with_role(ctx.session, role):
+            if user.id in notified or user.id == ctx.starter.id:
+                continue
+            notified.add(user.id)
+            notifications.notify(
+                ctx.session, user, "evaluation",
+                f"人才培养对象{name}的{year}年度考核评价等次为“不称职”，请跟踪了解并研究是否调整其培养对象资格（第七条、第十八条）。",
+                subject=f"【人才培养】年度考核不称职：{name}", now=ctx.now)

@@ -22,3 +22,7 @@ class Reward(Base):
     service_years: Mapped[int] = mapped_column(Integer, default=0)
     ended_on: Mapped[date] = mapped_column(Date)
     service_ends_on: Mapped[date] = mapped_column(Date)
+    # Art. 12: the level rewarded (degree, title or skill level), so the same reward is not paid
+    # twice; a training-fee reward names the recorded training it pays (each training once).
+    level: Mapped[str | None] = mapped_column(String(30))
+    training_id: Mapped[int | None] = mapped_column(ForeignKey("talent_trainings.id"), unique=True)

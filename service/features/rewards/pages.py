@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from sqlalchemy import select
 
 from ...http.context import current_user, db, platform
 from ...web.base import login_required
 from ..talents.database import active_talent
+from ..talents.models import TalentTraining
 from . import amounts
+from .models import Reward
 
 bp = Blueprint("rewards", __name__, template_folder="templates")
 
@@ -23,4 +26,14 @@ def start_page():
     talent = active_talent(db(), user.id, platform().today())
     may_file_platform = user.has_role("unit_reviewer") and user.unit_id is not None
     return render_template("rewards/start.html", rules=rules, labels=labels, talent=talent,
-                           may_start=talent is not None or may_file_platform)
+                           may_start=talent is not None or may_file_platform,
+                           trainings=_my_trainings(talent))
+
+
+def _my_trainings(talent) -> list:
+    """The caller's recorded trainings of their current period, for a training-fee claim."""
+    if talent is None:
+        return []
+    claimed = set(db().scalars(select(Reward.training_id).where(Reward.training_id.is_not(None))))
+    return [(t, t.id in claimed) for t in db().scalars(select(TalentTraining).where(
+        TalentTraining.talent_id == talent.id).order_by(TalentTraining.start_date))]

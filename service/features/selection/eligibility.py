@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
+from sqlalchemy import select
+
 from ...core.dates import add_years, full_years
+from ...core.models import Attachment
 from ...core.operations import ServiceContext
 from ...core.registry import REGISTRY
 from ...errors import Refusal
@@ -59,12 +63,52 @@ def derive_applicant_facts(ctx: ServiceContext, data: dict, params: dict) -> dic
     }
 
 
+# Art. 5, last paragraph: for talent the district urgently needs, conditions may be relaxed "as
+# appropriate" — age, work years, qualification, appraisals. Political and ethical standing and the
+# service agreement the rewards rest on are never waived.
+NEVER_WAIVED = ("ethics", "service_agreement")
+
+
 @REGISTRY.operation
 def assess_eligibility(ctx: ServiceContext, data: dict, params: dict) -> dict:
     failed = set(data.get("failed_checks") or [])
     result = {check: check not in failed for check in ART5_CHECKS}
     result["eligible"] = all(result.values()) and not data.get("shortage_exception")
+    unwaivable = [c for c in NEVER_WAIVED if c in failed]
+    if data.get("shortage_exception") and unwaivable:
+        raise Refusal("紧缺急需人才可适当放宽条件，但思想品德和服务协议不能放宽 / ethics and the service "
+                      "agreement are never waived",
+                      {c: [ART5_MESSAGES[c] + "；紧缺急需人才也不能放宽此项"] for c in unwaivable})
     return result
+
+
+def exception_notes(session, instance) -> list[str]:
+    """What every reviewer of a shortage-exception case sees: the conditions it does not meet."""
+    data = instance.data or {}
+    if instance.process_id != "talent_selection" or not data.get("shortage_exception"):
+        return []
+    eligibility = data.get("eligibility") or {}
+    failed = [ART5_MESSAGES[c] for c in ART5_CHECKS if eligibility.get(c) is False]
+    notes = [gettext("紧缺急需人才例外申请（第五条）：%(why)s",
+                     why=data.get("shortage_justification") or "")]
+    notes += ([gettext("未满足的条件（申请适当放宽）：%(failed)s", failed="；".join(failed))] if failed
+              else [gettext("各项条件均已满足。")])
+    return notes
+
+
+def missing_proof_notes(session, instance) -> list[str]:
+    """Art. 6(1) asks for copies of education, title and award certificates: reviewers are told
+    when a submitted application carries none (the check is theirs; the API keeps accepting the
+    form as CONTRACT.md specifies it)."""
+    data = instance.data or {}
+    if instance.process_id != "talent_selection" or "eligibility" not in data:
+        return []
+    has_any = session.scalar(select(Attachment.id).where(
+        Attachment.instance_id == instance.id).limit(1)) is not None
+    return [] if has_any else [gettext("申请人尚未上传学历、职称、获奖证书等材料的复印件（第六条第一项），请核实。")]
+
+
+REGISTRY.case_notes.extend([exception_notes, missing_proof_notes])
 
 
 @REGISTRY.operation

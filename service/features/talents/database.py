@@ -17,6 +17,10 @@ from .models import Talent, TalentEvaluation
 # Art. 6: a registered talent is cultivated for two years.
 CULTIVATION_YEARS = 2
 
+# Called with (ctx, talent) right after a registration, in the same transaction: features
+# above this one (cultivation starts the talent's plan) add theirs at import time.
+after_register: list = []
+
 
 def list_talents(session: Session, user: User) -> list[tuple[Talent, str]]:
     if not user.has_role(*TALENT_DB_ROLES):
@@ -50,7 +54,18 @@ def register_talent(ctx: ServiceContext, data: dict, params: dict) -> int:
                     unit_id=ctx.instance.unit_id, talent_category=data.get("talent_category") or "",
                     campaign_id=ctx.instance.campaign_id, instance_id=ctx.instance.id,
                     registered_on=ctx.today, period_ends_on=add_years(ctx.today, years),
-                    status="active")
+                    status="active", service_agreement_years=_int(data.get("service_years")),
+                    professional_title=data.get("professional_title") or "none",
+                    skill_level=data.get("skill_level") or "none")
     ctx.session.add(talent)
     ctx.session.flush()
+    for listener in after_register:
+        listener(ctx, talent)
     return talent.id
+
+
+def _int(value) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0

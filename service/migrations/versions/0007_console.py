@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = '0007_console'
-down_revision = '0005_operations'
+down_revision = '0006_cultivation'
 branch_labels = None
 depends_on = None
 
