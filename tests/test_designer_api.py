@@ -313,6 +313,40 @@ def test_migrate_refused_naming_the_missing_task(api):
     assert api.post(f"/api/admin/instances/{case_id}/migrate", {"version": "x"}, "admin").status_code == 422
 
 
+def renamed_unit_review():
+    """The shipped selection diagram with its step `unit_review` renamed `unit_check`."""
+    d = SELECTION.replace('<bpmn:userTask id="unit_review"', '<bpmn:userTask id="unit_check"')
+    for old, new in (('targetRef="unit_review"', 'targetRef="unit_check"'),
+                     ('sourceRef="unit_review"', 'sourceRef="unit_check"'),
+                     ("<bpmn:flowNodeRef>unit_review</bpmn:flowNodeRef>",
+                      "<bpmn:flowNodeRef>unit_check</bpmn:flowNodeRef>"),
+                     ('bpmnElement="unit_review"', 'bpmnElement="unit_check"'),
+                     ("unit_review['decision']", "unit_check['decision']")):
+        d = d.replace(old, new)
+    return d
+
+
+def test_migrate_refused_when_the_open_step_was_renamed(api):
+    """The engine's diff pairs steps by their place in the diagram; the open task must still
+    exist under its own id, or the case would be stuck on the new version."""
+    case_id = submit_selection(api)  # open: unit_review on version 1
+    assert deploy(api, renamed_unit_review()).status_code == 201
+    r = migrate(api, case_id, 2)
+    assert r.status_code == 409, r.get_json()
+    assert r.get_json()["errors"]["missing_tasks"] == ["unit_review"]
+    assert api.instance(case_id, "applicant")["version"] == 1
+    api.review(case_id, "unit_reviewer", "unit_review")   # the case goes on, on version 1
+
+
+def test_a_non_executable_process_beside_the_main_one_is_refused(api):
+    doc = diagram("tf_called.bpmn").replace(
+        "</bpmn:definitions>",
+        '<bpmn:process id="tf_external" name="外部" isExecutable="false"/>\n</bpmn:definitions>')
+    r = deploy(api, doc)
+    assert r.status_code == 422, r.get_json()
+    assert "不可执行" in str(r.get_json()) and "tf_external" in str(r.get_json())
+
+
 def test_migrate_back_past_a_removed_finished_step_still_finishes(api):
     deployed(api, with_extra_review())
     case_id = submit_selection(api)

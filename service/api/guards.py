@@ -43,7 +43,10 @@ def check_json_body():
         body = None
     if body is None:
         return error_response(400, "JSON 格式错误 / malformed JSON")
-    bad = bad_strings(body)
+    # Case and task bodies wrap the form in {"data": {...}}: their problems are keyed by the
+    # form's field, as the form's own validation keys them (`comment`, not `data.comment`).
+    bad = {key.removeprefix("data.") if isinstance(body, dict) and set(body) == {"data"} else key:
+           problems for key, problems in bad_strings(body).items()}
     if bad:
         return error_response(422, "数据包含非法或过长的文本 / invalid text", bad)
     return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, false, or_, select
 
+from ..errors import Conflict, Forbidden
 from .models import HumanTask, Instance, User
 from .roles import CASE_WIDE_ROLES, DISTRICT_ROLES, TASK_SCOPED_ROLES, UNIT_ROLES
 
@@ -72,3 +73,14 @@ def visible_instances_clause(user: User):
     if user.department_id is not None and user.has_role("department_reviewer"):
         clauses.append(Instance.department_id == user.department_id)
     return or_(*clauses)
+
+
+def ensure_may_work_now(user: User, task: HumanTask) -> None:
+    """Completing a task or keeping a draft of it: the task is still open, the user may work
+    it, and nobody else holds it (409 / 403 / 409)."""
+    if task.status != "ready":
+        raise Conflict("任务已办结 / the task is already completed")
+    if not may_work(user, task):
+        raise Forbidden("无权办理该任务 / you may not work this task")
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        raise Conflict("任务已被他人签收 / someone else holds this task")

@@ -1,6 +1,8 @@
 """Attachments (certificate copies): size- and type-checked, stored outside the web root."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import hashlib
 import os
 import secrets
@@ -52,6 +54,37 @@ def clean_filename(filename: str) -> str:
     return name[:200]
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    content_type: str
+    size: int
+    storage_name: str
+    sha256: str
+
+
+def store_upload(upload, upload_dir: str, max_bytes: int) -> StoredFile:
+    """Check an uploaded file (size, not empty, PDF/PNG/JPEG by its first bytes) and write it
+    under a random name in the upload folder, outside any web root. Every upload of the
+    service (case attachments, a talent's certificate copies) goes through here."""
+    filename = clean_filename(upload.filename)
+    content = upload.stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise Invalid("文件过大 / file too large", {"file": [f"文件不能超过 {max_bytes // (1024 * 1024)} MB"]})
+    if not content:
+        raise Invalid("文件为空 / empty file", {"file": ["文件为空"]})
+    content_type = sniff(content[:16], filename)
+    if content_type is None:
+        raise Invalid("仅支持 PDF、PNG、JPEG / only PDF, PNG or JPEG",
+                      {"file": ["仅支持 PDF、PNG、JPEG 格式的证书复印件"]})
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    storage_name = secrets.token_hex(16)
+    (directory / storage_name).write_bytes(content)
+    return StoredFile(filename, content_type, len(content), storage_name,
+                      hashlib.sha256(content).hexdigest())
+
+
 def save(session: Session, user: User, instance: Instance, upload, upload_dir: str,
          max_bytes: int, task_id: int | None = None) -> Attachment:
     if not access.may_see_instance(user, instance, session):
@@ -67,23 +100,10 @@ def save(session: Session, user: User, instance: Instance, upload, upload_dir: s
     if count >= MAX_PER_CASE:
         raise Invalid("附件数量已达上限 / too many attachments", {
             "file": [f"每个案件最多上传 {MAX_PER_CASE} 个附件"]})
-    filename = clean_filename(upload.filename)
-    content = upload.stream.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise Invalid("文件过大 / file too large", {"file": [f"文件不能超过 {max_bytes // (1024 * 1024)} MB"]})
-    if not content:
-        raise Invalid("文件为空 / empty file", {"file": ["文件为空"]})
-    content_type = sniff(content[:16], filename)
-    if content_type is None:
-        raise Invalid("仅支持 PDF、PNG、JPEG / only PDF, PNG or JPEG",
-                      {"file": ["仅支持 PDF、PNG、JPEG 格式的证书复印件"]})
-    directory = Path(upload_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    storage_name = secrets.token_hex(16)
-    (directory / storage_name).write_bytes(content)
-    attachment = Attachment(instance_id=instance.id, task_id=task_id, filename=filename,
-                            content_type=content_type, size=len(content),
-                            storage_name=storage_name, sha256=hashlib.sha256(content).hexdigest(),
+    stored = store_upload(upload, upload_dir, max_bytes)
+    attachment = Attachment(instance_id=instance.id, task_id=task_id, filename=stored.filename,
+                            content_type=stored.content_type, size=stored.size,
+                            storage_name=stored.storage_name, sha256=stored.sha256,
                             uploaded_by=user.id)
     session.add(attachment)
     session.flush()

@@ -169,12 +169,7 @@ def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance, list[HumanT
         raise Forbidden("不能审核本人提交的案件 / you may not review your own case")
     if task is None or not access.may_see_task(user, task):
         raise NotFound("任务不存在 / no such task")
-    if task.status != "ready":
-        raise Conflict("任务已办结 / the task is already completed")
-    if not access.may_work(user, task):
-        raise Forbidden("无权办理该任务 / you may not work this task")
-    if task.assignee_id is not None and task.assignee_id != user.id:
-        raise Conflict("任务已被他人签收 / someone else holds this task")
+    access.ensure_may_work_now(user, task)
     return task, instance, open_rows
 
 

@@ -3,25 +3,15 @@ from __future__ import annotations
 
 import json
 
-
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Invalid
 from . import access
 from .models import HumanTask, TaskDraft, User, localnow
 from .text import bad_strings
 
 MAX_DRAFT_CHARS = 256 * 1024
-
-
-def _check(user: User, task: HumanTask) -> None:
-    if task.status != "ready":
-        raise Conflict("任务已办结 / the task is already completed")
-    if not access.may_work(user, task):
-        raise Forbidden("无权办理该任务 / you may not work this task")
-    if task.assignee_id is not None and task.assignee_id != user.id:
-        raise Conflict("任务已被他人签收 / someone else holds this task")
 
 
 def get(session: Session, user: User, task: HumanTask) -> TaskDraft | None:
@@ -32,7 +22,7 @@ def get(session: Session, user: User, task: HumanTask) -> TaskDraft | None:
 def save(session: Session, user: User, task: HumanTask, data) -> TaskDraft:
     """Keep `data` as the user's draft of `task` (replacing an earlier one). Not validated
     against the form — a draft may be incomplete — but held to the text rules and a size."""
-    _check(user, task)
+    access.ensure_may_work_now(user, task)
     if not isinstance(data, dict):
         raise Invalid("数据必须是 JSON 对象 / data must be an object", {"data": ["必须是 JSON 对象"]})
     bad = bad_strings(data, "data")

@@ -457,11 +457,13 @@ def main_process(bpmn_root):
     processes = bpmn_root.findall("bpmn:process", NS)
     if not processes:
         return None, [_problem("文件中没有流程 / no process in the document", bpmn_root.sourceline)]
-    executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
-    if not executable:
+    not_executable = [p for p in processes if p.get("isExecutable", "true") == "false"]
+    if not_executable:
+        # Also beside an executable one: deploying would silently drop it.
         return None, [_problem(
             "流程标记为不可执行（isExecutable=\"false\"），引擎不会运行它；请改为 isExecutable=\"true\" / "
-            "the process is marked isExecutable=\"false\"", p.sourceline, p.get("id")) for p in processes]
+            "the process is marked isExecutable=\"false\"", p.sourceline, p.get("id")) for p in not_executable]
+    executable = processes
     called = called_process_ids(bpmn_root)
     mains = [p for p in executable if p.get("id") not in called] or executable
     if len(mains) != 1:

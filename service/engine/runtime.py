@@ -187,9 +187,15 @@ class LiveWorkflow:
         the names of open human tasks that version lacks — then nothing is changed."""
         top_diff, sp_diffs = diff_workflow(registry, self.wf, new.spec, new.subprocess_specs)
         missing = []
+        new_names = {name for (_spec, name) in new.tasks}
         for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
             manual = getattr(task.task_spec, "manual", False)
-            if task.workflow is self.wf:
+            name = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+            if manual and name not in new_names:
+                # The diff pairs specs by their place in the diagram, so a renamed step is
+                # "changed", not removed — but the open task must exist under its own id.
+                gone = True
+            elif task.workflow is self.wf:
                 gone = task in top_diff.removed
             else:
                 diff = sp_diffs.get(task.workflow.parent_task_id)

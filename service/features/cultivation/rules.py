@@ -11,12 +11,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import hashlib
-import secrets
-from pathlib import Path
 
 from ...core import notifications
-from ...core.attachments import clean_filename, sniff
+from ...core.attachments import store_upload
 from ...core import settings as settings_store
 from ...core.models import Unit, User, UserRole
 from ...core.registry import REGISTRY
@@ -403,24 +400,11 @@ def add_certificate(session: Session, user: User, talent_id: int, kind: str, rec
     if count >= MAX_CERTIFICATES_PER_RECORD:
         raise Invalid("附件数量已达上限 / too many files",
                       {"file": [f"每条记录最多上传 {MAX_CERTIFICATES_PER_RECORD} 个证书复印件"]})
-    filename = clean_filename(upload.filename)
-    content = upload.stream.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise Invalid("文件过大 / file too large", {"file": [f"文件不能超过 {max_bytes // (1024 * 1024)} MB"]})
-    if not content:
-        raise Invalid("文件为空 / empty file", {"file": ["文件为空"]})
-    content_type = sniff(content[:16], filename)
-    if content_type is None:
-        raise Invalid("仅支持 PDF、PNG、JPEG / only PDF, PNG or JPEG",
-                      {"file": ["仅支持 PDF、PNG、JPEG 格式的证书复印件"]})
-    directory = Path(upload_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    storage_name = secrets.token_hex(16)
-    (directory / storage_name).write_bytes(content)
+    stored = store_upload(upload, upload_dir, max_bytes)
     certificate = TalentCertificate(
-        talent_id=talent.id, record_kind=kind, record_id=record_id, filename=filename,
-        content_type=content_type, size=len(content), storage_name=storage_name,
-        sha256=hashlib.sha256(content).hexdigest(), uploaded_by=user.id, uploaded_at=now)
+        talent_id=talent.id, record_kind=kind, record_id=record_id, filename=stored.filename,
+        content_type=stored.content_type, size=stored.size, storage_name=stored.storage_name,
+        sha256=stored.sha256, uploaded_by=user.id, uploaded_at=now)
     session.add(certificate)
     session.flush()
     return certificate
