@@ -206,7 +206,9 @@ class Attachment(Base):
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user", "user_id", "read"),)
+    __table_args__ = (Index("ix_notifications_user", "user_id", "read"),
+                      # a task's earlier reminder, which the next one refreshes
+                      Index("ix_notifications_task", "task_id", "kind"))
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(40))

@@ -29,8 +29,12 @@ def mark_all_read(session: Session, user: User) -> int:
     return result.rowcount or 0
 
 
+_LOOK_UP = object()  # notify(): find the task's earlier reminder to this user in the database
+
+
 def notify(session: Session, user: User, kind: str, message: str, *, task_id: int | None = None,
-           subject: str | None = None, link: str | None = None, now=None) -> Notification:
+           subject: str | None = None, link: str | None = None, now=None,
+           earlier=_LOOK_UP) -> Notification:
     """An in-app notification plus, where the user has an address, the same notice by email
     (queued in the caller's transaction, see service/mail.py)."""
     from . import mail
@@ -38,10 +42,12 @@ def notify(session: Session, user: User, kind: str, message: str, *, task_id: in
     notification = None
     if kind == "reminder" and task_id is not None:
         # Reminders of one task collapse into one entry, refreshed and unread again, rather
-        # than piling up day after day (each is still sent by email).
-        notification = session.scalar(select(Notification).where(
-            Notification.user_id == user.id, Notification.kind == "reminder",
-            Notification.task_id == task_id).order_by(Notification.id.desc()).limit(1))
+        # than piling up day after day (each is still sent by email). A job reminding of many
+        # tasks passes what `earlier_reminders` found (`earlier`), one query for all.
+        notification = (earlier if earlier is not _LOOK_UP else session.scalar(
+            select(Notification).where(
+                Notification.task_id == task_id, Notification.kind == "reminder",
+                Notification.user_id == user.id).order_by(Notification.id.desc()).limit(1)))
     if notification is None:
         notification = Notification(user_id=user.id, kind=kind, task_id=task_id)
         session.add(notification)
@@ -51,6 +57,17 @@ def notify(session: Session, user: User, kind: str, message: str, *, task_id: in
         body += f"\n\n办理链接：{link}"
     mail.queue(session, user, subject or f"【人才培养】{message[:60]}", body)
     return notification
+
+
+def earlier_reminders(session: Session, task_ids: list[int]) -> dict:
+    """{(user id, task id): the latest reminder} for the tasks `task_ids`, in chunked queries."""
+    found: dict = {}
+    for start in range(0, len(task_ids), 500):
+        for row in session.scalars(select(Notification).where(
+                Notification.kind == "reminder",
+                Notification.task_id.in_(task_ids[start:start + 500])).order_by(Notification.id)):
+            found[(row.user_id, row.task_id)] = row
+    return found
 
 
 def users_with_role(session: Session, role: str) -> list[User]:

@@ -42,6 +42,7 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
     supervisors = values["escalation_roles"] or {}
     users_by_role: dict[str, list[User]] = {}
     now = DatedPlatform(platform, as_of).now()
+    earlier = notifications.earlier_reminders(session, [t.id for t in overdue])
 
     def remind(task: HumanTask) -> None:
         late = max(calendar.workdays_between(task.due_at.date(), as_of), 0)
@@ -52,7 +53,8 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
             notifications.notify(
                 session, user, "reminder",
                 f"待办超期提醒：{what}已于 {task.due_at:%Y-%m-%d} 到期（超期 {late} 个工作日），请尽快办理。",
-                task_id=task.id, subject=f"【人才培养】待办超期提醒：{task.title}", link=link, now=now)
+                task_id=task.id, subject=f"【人才培养】待办超期提醒：{task.title}", link=link, now=now,
+                earlier=earlier.get((user.id, task.id)))
             told.add(user.id)
             summary["notified"] += 1
         role = supervisors.get(task.role or "applicant")
@@ -66,7 +68,8 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
                 notifications.notify(
                     session, user, "reminder",
                     f"督办提醒：{what}已超期 {late} 个工作日仍未办理，请督促办理。",
-                    task_id=task.id, subject=f"【人才培养】督办提醒：{task.title}", link=link, now=now)
+                    task_id=task.id, subject=f"【人才培养】督办提醒：{task.title}", link=link, now=now,
+                    earlier=earlier.get((user.id, task.id)))
                 summary["escalated"] += 1
 
     counts = once_many(session, "task_reminders", period, overdue, lambda t: f"task:{t.id}", remind)
