@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import request, send_file
 from flask_smorest import Blueprint
 
-from ..core import attachments, caselist, cases, definitions, notifications
+from ..core import attachments, case_reads, caselist, cases, definitions, notifications
 from ..errors import Invalid
 from ..http.context import current_user, db, platform
 from ..http.transaction import transactional
@@ -40,7 +40,7 @@ def instance_view(instance) -> dict:
     return {"id": instance.id, "process_id": instance.process_id, "version": instance.version,
             "status": instance.status, "outcome": instance.outcome,
             "applicant_name": instance.applicant_name, "created_at": instance.created_at,
-            "data": instance.data or {}, "history": cases.history(db(), instance),
+            "data": instance.data or {}, "history": case_reads.history(db(), instance),
             "attachments": AttachmentOut(many=True).dump(attachments.list_for(db(), instance))}
 
 
@@ -75,7 +75,7 @@ def list_instances():
 @blp.get("/instances/<int:instance_id>")
 @blp.response(200, InstanceOut)
 def get_instance(instance_id):
-    return instance_view(cases.get_instance_for(db(), current_user(), instance_id))
+    return instance_view(case_reads.get_instance_for(db(), current_user(), instance_id))
 
 
 @blp.post("/instances/<int:instance_id>/withdraw")
@@ -90,7 +90,7 @@ def withdraw(body, instance_id):
 @blp.get("/instances/<int:instance_id>/attachments")
 @blp.response(200, AttachmentOut(many=True))
 def list_attachments(instance_id):
-    instance = cases.get_instance_for(db(), current_user(), instance_id)
+    instance = case_reads.get_instance_for(db(), current_user(), instance_id)
     return attachments.list_for(db(), instance)
 
 
@@ -99,7 +99,7 @@ def list_attachments(instance_id):
 @transactional
 def upload_attachment(instance_id):
     user = current_user()
-    instance = cases.get_instance_for(db(), user, instance_id)
+    instance = case_reads.get_instance_for(db(), user, instance_id)
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("缺少文件 / no file", {"file": ["请选择要上传的文件（multipart 字段 file）"]})

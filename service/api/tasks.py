@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from ..core import assignment, cases, drafts, inbox
+from ..core import assignment, case_reads, cases, drafts, inbox
 from ..core.ids import MAX_OFFSET, clamp
 from ..core.models import User
 from ..http.context import current_user, db, platform
@@ -48,10 +48,10 @@ def my_done():
 @blp.get("/<int:task_id>")
 @blp.response(200, TaskDetailOut)
 def get_task(task_id):
-    task = cases.get_task_for(db(), current_user(), task_id)
+    task = case_reads.get_task_for(db(), current_user(), task_id)
     view = task_view(task)
-    view["form"] = cases.task_form(platform(), db(), task)
-    view["data"] = cases.task_data(db(), task)
+    view["form"] = case_reads.task_form(platform(), db(), task)
+    view["data"] = case_reads.task_data(db(), task)
     return view
 
 
@@ -87,7 +87,7 @@ def assign(body, task_id):
 def candidates(task_id):
     """Who the task may be handed to (转办), for whoever may hand it on; others get []."""
     user = current_user()
-    task = cases.get_task_for(db(), user, task_id)
+    task = case_reads.get_task_for(db(), user, task_id)
     if not assignment.may_assign(user, task):
         return []
     return assignment.eligible_users(db(), task)
@@ -97,7 +97,7 @@ def candidates(task_id):
 @blp.response(200, ReturnTargetOut(many=True))
 def return_targets(task_id):
     """回退: the steps this review may send its case back to (passed user tasks)."""
-    task = cases.get_task_for(db(), current_user(), task_id)
+    task = case_reads.get_task_for(db(), current_user(), task_id)
     return [{"name": n, "title": t} for n, t in cases.return_targets(platform(), db(), task)]
 
 
@@ -111,7 +111,7 @@ def _draft_view(task, draft) -> dict:
 def get_draft(task_id):
     """暂存: the caller's saved draft of this task's form ({} when none)."""
     user = current_user()
-    task = cases.get_task_for(db(), user, task_id)
+    task = case_reads.get_task_for(db(), user, task_id)
     return _draft_view(task, drafts.get(db(), user, task))
 
 
@@ -121,7 +121,7 @@ def get_draft(task_id):
 @transactional
 def save_draft(body, task_id):
     user = current_user()
-    task = cases.get_task_for(db(), user, task_id)
+    task = case_reads.get_task_for(db(), user, task_id)
     return _draft_view(task, drafts.save(db(), user, task, body["data"]))
 
 
@@ -130,7 +130,7 @@ def save_draft(body, task_id):
 @transactional
 def delete_draft(task_id):
     user = current_user()
-    task = cases.get_task_for(db(), user, task_id)
+    task = case_reads.get_task_for(db(), user, task_id)
     drafts.remove(db(), user, task)
     return _draft_view(task, None)
 

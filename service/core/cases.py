@@ -137,13 +137,6 @@ def _load(platform, session, instance: Instance) -> LiveWorkflow:
     return platform.runtime.load(instance.id, instance.lock_version, instance.state, compiled)
 
 
-def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
-    task = session.get(HumanTask, task_id)
-    if task is None or not access.may_see_task(user, task):
-        raise NotFound("任务不存在 / no such task")
-    return task
-
-
 def lock_task_row(session, task_id) -> tuple[HumanTask | None, Instance | None, list[HumanTask]]:
     """Lock the task's case and read its open tasks as they stand under the lock. Two round
     trips: the case's row (found through the task in the same statement), then every open
@@ -392,20 +385,6 @@ def _json_safe(value):
     return str(value)
 
 
-def task_form(platform, session: Session, task: HumanTask) -> dict | None:
-    """The task's form as its case's version was deployed with it."""
-    if not task.form:
-        return None
-    instance = session.get(Instance, task.instance_id)
-    return platform.definitions.form(session, instance.definition_id, task.form)
-
-
-def task_data(session: Session, task: HumanTask) -> dict:
-    """Values a task shows: the case data as it stands (earlier answers pre-fill a returned form)."""
-    instance = session.get(Instance, task.instance_id)
-    return instance.data or {}
-
-
 def return_targets(platform, session: Session, task: HumanTask) -> list[tuple[str, str]]:
     """回退: (name, title) of the steps a review task may send its case back to — none for a
     task that is not an open review."""
@@ -417,40 +396,3 @@ def return_targets(platform, session: Session, task: HumanTask) -> list[tuple[st
         return returns.targets(live, task.name)
     finally:  # only read: hand the loaded workflow back to the cache
         platform.runtime.remember(instance.id, instance.lock_version, live)
-
-
-def return_notice(session: Session, task: HumanTask) -> HistoryEvent | None:
-    """The return (退回) that reopened this task, for the top of its form: the latest return in
-    the case, when this step had been completed before and the return came after that."""
-    if task.status != "ready":
-        return None
-    last_done = session.scalar(select(HumanTask.completed_at).where(
-        HumanTask.instance_id == task.instance_id, HumanTask.name == task.name,
-        HumanTask.status == "completed").order_by(HumanTask.completed_at.desc()).limit(1))
-    if last_done is None:
-        return None
-    return session.scalar(select(HistoryEvent).where(
-        HistoryEvent.instance_id == task.instance_id, HistoryEvent.decision == "return",
-        HistoryEvent.at >= last_done).order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
-        .limit(1))
-
-
-def get_instance_for(session: Session, user: User, instance_id: int) -> Instance:
-    instance = session.get(Instance, instance_id)
-    if instance is None or not access.may_see_instance(user, instance, session):
-        raise NotFound("案件不存在 / no such case")
-    return instance
-
-
-def history(session: Session, instance: Instance) -> list[dict]:
-    rows = session.execute(
-        select(HistoryEvent, User.username).outerjoin(User, User.id == HistoryEvent.user_id)
-        .where(HistoryEvent.instance_id == instance.id).order_by(HistoryEvent.at, HistoryEvent.id))
-    return [{"name": e.task_name, "title": e.title, "by": username, "at": e.at,
-             "decision": e.decision, "comment": e.comment, "return_to": e.return_to}
-            for e, username in rows]
-
-
-def my_instances(session: Session, user: User) -> list[Instance]:
-    return list(session.scalars(select(Instance).where(Instance.starter_id == user.id)
-                                .order_by(Instance.created_at.desc(), Instance.id.desc())))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import Session
 
-from ..core import attachments, cases
+from ..core import attachments, case_reads
 from ..core.models import Campaign, Instance, Unit, User
 from ..core.registry import REGISTRY
 from ..core.roles import ROLE_LABELS
@@ -47,7 +47,7 @@ def application(session: Session, instance: Instance) -> dict | None:
 
 
 def case_facts(session: Session, instance: Instance) -> dict:
-    history = cases.history(session, instance)
+    history = case_reads.history(session, instance)
     names = queries.names_by_username(session, [h["by"] for h in history])
     titles = {event["name"]: event["title"] for event in history}
     for event in history:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..core import cases
+from ..core import case_reads, cases
 from ..core.registry import REGISTRY
 from ..core.text import bad_strings
 from ..errors import Conflict, Forbidden, Invalid
@@ -22,7 +22,7 @@ def my_cases():
     session = db()
     rows = [{"case": i, "status": status_label(i),
              "current": ", ".join(t.title for t in queries.open_tasks(session, i))}
-            for i in cases.my_instances(session, current_user())]
+            for i in case_reads.my_instances(session, current_user())]
     return render_template("web/my.html", rows=rows, processes=queries.process_names(session))
 
 
@@ -31,7 +31,7 @@ def my_cases():
 def case_page(instance_id):
     user = current_user()
     session = db()
-    instance = cases.get_instance_for(session, user, instance_id)
+    instance = case_reads.get_instance_for(session, user, instance_id)
     facts = case_facts(session, instance)
     return render_template(
         "web/case.html", **facts, diagram_xml=queries.diagram_xml(session, instance),
@@ -47,7 +47,7 @@ def case_page(instance_id):
 def withdraw(instance_id):
     """GET asks for confirmation (works without JavaScript); POST withdraws."""
     user = current_user()
-    instance = cases.get_instance_for(db(), user, instance_id)
+    instance = case_reads.get_instance_for(db(), user, instance_id)
     if request.method == "GET":
         return render_template("web/withdraw.html", case=instance)
     comment = request.form.get("comment", "").strip() or None
@@ -62,7 +62,7 @@ def withdraw(instance_id):
 @bp.get("/cases/<int:instance_id>/print")
 @login_required
 def print_form(instance_id):
-    instance = cases.get_instance_for(db(), current_user(), instance_id)
+    instance = case_reads.get_instance_for(db(), current_user(), instance_id)
     facts = case_facts(db(), instance)
     if not facts["application"] or facts["application"]["form"] not in REGISTRY.printable_forms:
         abort(404)

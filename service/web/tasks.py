@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 from flask_babel import gettext
 
-from ..core import access, assignment, attachments, cases, drafts, inbox
+from ..core import access, assignment, attachments, case_reads, cases, drafts, inbox
 from ..core.models import Campaign, HumanTask, Instance
 from ..core.attachments import upload_task_id
 from ..core.ids import parse_id
@@ -62,7 +62,7 @@ def done_page():
 def _render_task(task: HumanTask, values=None, errors=None, message=None, status=200):
     user = current_user()
     session = db()
-    schema = cases.task_form(platform(), session, task)
+    schema = case_reads.task_form(platform(), session, task)
     fields = formfields.describe(schema) if schema else []
     field_errors, general = formfields.split_errors(fields, errors or {})
     instance = session.get(Instance, task.instance_id)
@@ -73,13 +73,13 @@ def _render_task(task: HumanTask, values=None, errors=None, message=None, status
         if draft is not None:
             values = draft.data
         else:
-            values = {} if task.form == cases.REVIEW_FORM else cases.task_data(session, task)
+            values = {} if task.form == cases.REVIEW_FORM else case_reads.task_data(session, task)
     may_assign = assignment.may_assign(user, task)
     return render_template(
         "web/task.html", task=task, instance=instance, schema=schema, fields=fields,
         values=values, field_errors=field_errors, general_errors=general, message=message,
         can_work=can_work, due=due_info(task), holder=user_name(task.assignee_id),
-        draft=draft, returned=cases.return_notice(session, task),
+        draft=draft, returned=case_reads.return_notice(session, task),
         return_targets=cases.return_targets(platform(), session, task) if can_work else [],
         chosen_return=(values or {}).get("return_to") or request.form.get("return_to", ""),
         candidates=[u for u in assignment.eligible_users(session, task)
@@ -92,7 +92,7 @@ def _render_task(task: HumanTask, values=None, errors=None, message=None, status
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task_page(task_id):
-    return _render_task(cases.get_task_for(db(), current_user(), task_id))
+    return _render_task(case_reads.get_task_for(db(), current_user(), task_id))
 
 
 @bp.post("/tasks/<int:task_id>")
@@ -100,8 +100,8 @@ def task_page(task_id):
 @transactional
 def submit_task(task_id):
     user = current_user()
-    task = cases.get_task_for(db(), user, task_id)
-    schema = cases.task_form(platform(), db(), task) or {"properties": {}}
+    task = case_reads.get_task_for(db(), user, task_id)
+    schema = case_reads.task_form(platform(), db(), task) or {"properties": {}}
     data = formfields.parse(formfields.describe(schema), request.form)
     if task.form == cases.REVIEW_FORM and request.form.get("return_to"):
         data["return_to"] = request.form["return_to"]
@@ -123,12 +123,12 @@ def submit_task(task_id):
         done_task = cases.complete(platform(), db(), user, task_id, data)
     except Invalid as exc:  # also a refusal raised inside the diagram (e.g. Art. 5)
         discard_changes()
-        task = cases.get_task_for(db(), user, task_id)
+        task = case_reads.get_task_for(db(), user, task_id)
         return _render_task(task, values=data, errors=exc.errors, message=chinese(exc.message),
                             status=422)
     except Conflict:
         discard_changes()
-        task = cases.get_task_for(db(), user, task_id)
+        task = case_reads.get_task_for(db(), user, task_id)
         if task.status != "ready" and task.completed_by == user.id:  # the other click won
             flash(gettext("此事项已提交。"))
             return redirect(url_for("web.case_page", instance_id=task.instance_id)
@@ -183,7 +183,7 @@ def assign_task(task_id):
 @transactional
 def upload(instance_id):
     user = current_user()
-    instance = cases.get_instance_for(db(), user, instance_id)
+    instance = case_reads.get_instance_for(db(), user, instance_id)
     task_id = upload_task_id(request.form.get("task_id"))
     back = url_for("web.task_page", task_id=task_id) if task_id else \
         url_for("web.case_page", instance_id=instance_id)

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from ...errors import BadRequest
 from ...http.context import current_user, db, platform
 from ...http.transaction import transactional
-from . import plan, record, rules
+from . import certificates, plan, record, rules
 
 blp = Blueprint("cultivation_api", __name__, url_prefix="/api",
                 description="人才培养档案 / talent record and cultivation")
@@ -104,7 +104,7 @@ def upload_certificate(talent_id, kind, record_id):
     """A certificate copy (PDF, PNG or JPEG; multipart field `file`) of a training, practice
     or mentorship record; the same callers as the record itself."""
     cfg = platform().config
-    row = rules.add_certificate(db(), current_user(), talent_id, kind, record_id,
+    row = certificates.add_certificate(db(), current_user(), talent_id, kind, record_id,
                                 request.files.get("file"), cfg["UPLOAD_DIR"],
                                 cfg["MAX_UPLOAD_BYTES"], platform().now())
     return {"id": row.id, "filename": row.filename}
@@ -112,6 +112,6 @@ def upload_certificate(talent_id, kind, record_id):
 
 @blp.get("/talents/<int:talent_id>/certificates/<int:certificate_id>")
 def download_certificate(talent_id, certificate_id):
-    row = rules.get_certificate_for(db(), current_user(), talent_id, certificate_id)
+    row = certificates.get_certificate_for(db(), current_user(), talent_id, certificate_id)
     return send_file(Path(platform().config["UPLOAD_DIR"]) / row.storage_name,
                      mimetype=row.content_type, as_attachment=True, download_name=row.filename)

@@ -15,7 +15,7 @@ from ...http.context import current_user, db, platform
 from ...http.transaction import discard_changes, transactional
 from ...web.base import chinese, login_required
 from ..talents.models import Talent
-from . import plan, record, rules
+from . import certificates, plan, record, rules
 
 bp = Blueprint("cultivation", __name__, template_folder="templates")
 
@@ -137,7 +137,7 @@ def revise_plan(talent_id):
 def upload_certificate(talent_id, kind, record_id):
     cfg = platform().config
     try:
-        rules.add_certificate(db(), current_user(), talent_id, kind, record_id,
+        certificates.add_certificate(db(), current_user(), talent_id, kind, record_id,
                               request.files.get("file"), cfg["UPLOAD_DIR"], cfg["MAX_UPLOAD_BYTES"],
                               platform().now())
     except Invalid as exc:
@@ -151,6 +151,6 @@ def upload_certificate(talent_id, kind, record_id):
 @bp.get("/talents/<int:talent_id>/certificates/<int:certificate_id>")
 @login_required
 def download_certificate(talent_id, certificate_id):
-    row = rules.get_certificate_for(db(), current_user(), talent_id, certificate_id)
+    row = certificates.get_certificate_for(db(), current_user(), talent_id, certificate_id)
     return send_file(Path(platform().config["UPLOAD_DIR"]) / row.storage_name,
                      mimetype=row.content_type, as_attachment=True, download_name=row.filename)

@@ -11,7 +11,7 @@ from ..rewards.models import Reward
 from ..talents.models import (ServiceBreach, Talent, TalentEvaluation, TalentMentor, TalentPlan,
                               TalentPractice, TalentRecord, TalentStatusChange)
 from . import plan as plan_flow
-from . import rules
+from . import certificates, rules
 
 
 def _usernames(session: Session, ids) -> dict[int, str]:
@@ -51,7 +51,7 @@ def build(session: Session, talent: Talent) -> dict:
         ServiceBreach.talent_id == talent.id).order_by(ServiceBreach.id)))
     names = _usernames(session, [c.by_id for c in changes])
     files: dict = {}
-    for c in rules.certificates_of(session, talent.id):
+    for c in certificates.certificates_of(session, talent.id):
         files.setdefault((c.record_kind, c.record_id), []).append(
             {"id": c.id, "filename": c.filename, "size": c.size})
     plan_case = plan_flow.running_case(session, talent)

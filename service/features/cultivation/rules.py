@@ -13,15 +13,14 @@ from sqlalchemy.orm import Session
 
 
 from ...core import notifications
-from ...core.attachments import store_upload
 from ...core import settings as settings_store
 from ...core.models import Unit, User, UserRole
 from ...core.registry import REGISTRY
 from ...core.text import name_problem
 from ...errors import Forbidden, Invalid, NotFound
 from ..rewards.models import Reward
-from ..talents.models import (ServiceBreach, Talent, TalentCertificate, TalentMentor,
-                              TalentPractice, TalentRecord, TalentStatusChange, TalentTraining)
+from ..talents.models import (ServiceBreach, Talent, TalentMentor, TalentPractice, TalentRecord,
+                              TalentStatusChange, TalentTraining)
 
 settings_store.register("training_required_days", 60,
                         "一个培养期内培训时间下限（天，第九条“不少于2个月”）", "positive_int")
@@ -85,7 +84,7 @@ def may_record(user: User, talent: Talent) -> bool:
         or user.has_role(*RECORD_ROLES)
 
 
-def _require_recorder(session, user, talent_id, check=may_record) -> Talent:
+def require_recorder(session, user, talent_id, check=may_record) -> Talent:
     talent = get_talent_for(session, user, talent_id)
     if not check(user, talent):
         raise Forbidden("无权为该人才登记 / you may not record for this talent")
@@ -228,7 +227,7 @@ def training_shortfalls(session: Session, as_of: date) -> int:
 # Records: trainings (Art. 9), practice (Art. 10), mentors (Art. 11), Art. 16/18/19 entries
 # --------------------------------------------------------------------------------------
 def add_training(session: Session, user: User, talent_id: int, body: dict, now: datetime) -> TalentTraining:
-    talent = _require_recorder(session, user, talent_id)
+    talent = require_recorder(session, user, talent_id)
     errors: dict = {}
     _unknown(body, {"kind", "institution", "start_date", "end_date"}, errors)
     kind = _choice(body, "kind", TRAINING_KINDS, errors)
@@ -247,7 +246,7 @@ def add_training(session: Session, user: User, talent_id: int, body: dict, now: 
 
 
 def add_practice(session: Session, user: User, talent_id: int, body: dict, now: datetime) -> TalentPractice:
-    talent = _require_recorder(session, user, talent_id)
+    talent = require_recorder(session, user, talent_id)
     errors: dict = {}
     _unknown(body, {"kind", "organization", "start_date", "end_date", "description"}, errors)
     kind = _choice(body, "kind", PRACTICE_KINDS, errors)
@@ -264,7 +263,7 @@ def add_practice(session: Session, user: User, talent_id: int, body: dict, now: 
 
 
 def add_mentor(session: Session, user: User, talent_id: int, body: dict, now: datetime) -> TalentMentor:
-    talent = _require_recorder(session, user, talent_id)
+    talent = require_recorder(session, user, talent_id)
     errors: dict = {}
     _unknown(body, {"kind", "name", "organization", "start_date"}, errors)
     kind = _choice(body, "kind", MENTOR_KINDS, errors)
@@ -285,7 +284,7 @@ def may_keep_timeline(user: User, talent: Talent) -> bool:
 
 def add_record(session: Session, user: User, talent_id: int, body: dict, now: datetime,
                today: date) -> TalentRecord:
-    talent = _require_recorder(session, user, talent_id, may_keep_timeline)
+    talent = require_recorder(session, user, talent_id, may_keep_timeline)
     errors: dict = {}
     _unknown(body, {"kind", "date", "summary"}, errors)
     kind = _choice(body, "kind", RECORD_KINDS, errors)
@@ -378,51 +377,3 @@ def unit_reviewers(session: Session, unit_id: int | None) -> list[User]:
     return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
         UserRole.role == "unit_reviewer", User.unit_id == unit_id, User.active.is_(True))
         .order_by(User.id)))
-
-
-# --------------------------------------------------------------------------------------
-# Certificate copies of trainings, practice and mentorships
-# --------------------------------------------------------------------------------------
-RECORD_MODELS = {"trainings": TalentTraining, "practice": TalentPractice, "mentors": TalentMentor}
-MAX_CERTIFICATES_PER_RECORD = 10
-
-
-def add_certificate(session: Session, user: User, talent_id: int, kind: str, record_id: int,
-                    upload, upload_dir: str, max_bytes: int, now: datetime) -> TalentCertificate:
-    talent = _require_recorder(session, user, talent_id)
-    model = RECORD_MODELS.get(kind)
-    row = session.get(model, record_id) if model else None
-    if row is None or row.talent_id != talent.id:
-        raise NotFound("记录不存在 / no such record")
-    if upload is None:
-        raise Invalid("缺少文件 / no file", {"file": ["请选择要上传的文件（multipart 字段 file）"]})
-    count = len(certificates_of(session, talent.id, kind, record_id))
-    if count >= MAX_CERTIFICATES_PER_RECORD:
-        raise Invalid("附件数量已达上限 / too many files",
-                      {"file": [f"每条记录最多上传 {MAX_CERTIFICATES_PER_RECORD} 个证书复印件"]})
-    stored = store_upload(upload, upload_dir, max_bytes)
-    certificate = TalentCertificate(
-        talent_id=talent.id, record_kind=kind, record_id=record_id, filename=stored.filename,
-        content_type=stored.content_type, size=stored.size, storage_name=stored.storage_name,
-        sha256=stored.sha256, uploaded_by=user.id, uploaded_at=now)
-    session.add(certificate)
-    session.flush()
-    return certificate
-
-
-def certificates_of(session: Session, talent_id: int, kind: str | None = None,
-                    record_id: int | None = None) -> list[TalentCertificate]:
-    query = select(TalentCertificate).where(TalentCertificate.talent_id == talent_id)
-    if kind is not None:
-        query = query.where(TalentCertificate.record_kind == kind,
-                            TalentCertificate.record_id == record_id)
-    return list(session.scalars(query.order_by(TalentCertificate.id)))
-
-
-def get_certificate_for(session: Session, user: User, talent_id: int,
-                        certificate_id: int) -> TalentCertificate:
-    talent = get_talent_for(session, user, talent_id)
-    certificate = session.get(TalentCertificate, certificate_id)
-    if certificate is None or certificate.talent_id != talent.id:
-        raise NotFound("附件不存在 / no such file")
-    return certificate

@@ -1,0 +1,70 @@
+"""What a case and its tasks show, for the API, the pages and the features alike: the task's
+form as deployed with the case's version, the values it shows, the return that reopened it,
+a task or the case itself for a caller who may see it, its history, and the caller's own cases.
+Read-only: the actions on a case are core/cases.py's."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from . import access
+from .models import HistoryEvent, HumanTask, Instance, User
+
+
+def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
+    task = session.get(HumanTask, task_id)
+    if task is None or not access.may_see_task(user, task):
+        raise NotFound("任务不存在 / no such task")
+    return task
+
+
+def task_form(platform, session: Session, task: HumanTask) -> dict | None:
+    """The task's form as its case's version was deployed with it."""
+    if not task.form:
+        return None
+    instance = session.get(Instance, task.instance_id)
+    return platform.definitions.form(session, instance.definition_id, task.form)
+
+
+def task_data(session: Session, task: HumanTask) -> dict:
+    """Values a task shows: the case data as it stands (earlier answers pre-fill a returned form)."""
+    instance = session.get(Instance, task.instance_id)
+    return instance.data or {}
+
+
+def return_notice(session: Session, task: HumanTask) -> HistoryEvent | None:
+    """The return (退回) that reopened this task, for the top of its form: the latest return in
+    the case, when this step had been completed before and the return came after that."""
+    if task.status != "ready":
+        return None
+    last_done = session.scalar(select(HumanTask.completed_at).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.name == task.name,
+        HumanTask.status == "completed").order_by(HumanTask.completed_at.desc()).limit(1))
+    if last_done is None:
+        return None
+    return session.scalar(select(HistoryEvent).where(
+        HistoryEvent.instance_id == task.instance_id, HistoryEvent.decision == "return",
+        HistoryEvent.at >= last_done).order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
+        .limit(1))
+
+
+def get_instance_for(session: Session, user: User, instance_id: int) -> Instance:
+    instance = session.get(Instance, instance_id)
+    if instance is None or not access.may_see_instance(user, instance, session):
+        raise NotFound("案件不存在 / no such case")
+    return instance
+
+
+def history(session: Session, instance: Instance) -> list[dict]:
+    rows = session.execute(
+        select(HistoryEvent, User.username).outerjoin(User, User.id == HistoryEvent.user_id)
+        .where(HistoryEvent.instance_id == instance.id).order_by(HistoryEvent.at, HistoryEvent.id))
+    return [{"name": e.task_name, "title": e.title, "by": username, "at": e.at,
+             "decision": e.decision, "comment": e.comment, "return_to": e.return_to}
+            for e, username in rows]
+
+
+def my_instances(session: Session, user: User) -> list[Instance]:
+    return list(session.scalars(select(Instance).where(Instance.starter_id == user.id)
+                                .order_by(Instance.created_at.desc(), Instance.id.desc())))
