@@ -26,7 +26,7 @@ def may_assign(user: User, task: HumanTask) -> bool:
 
 
 def _locked(session: Session, user: User, task_id: int) -> HumanTask:
-    task, _, _ = cases.lock_task_row(session, task_id)
+    task = cases.lock_task_row(session, task_id).task
     if task is None or not access.may_see_task(user, task):
         raise NotFound("任务不存在 / no such task")
     return task

@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 import secrets
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, event, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from ..db import is_postgres
 from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, engine_clock
@@ -17,7 +19,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import access, definitions, drafts, events, returns
 from . import settings as settings_store
 from .forms import validate_submission
-from .models import HistoryEvent, HumanTask, Instance, Unit, User
+from .models import HistoryEvent, HumanTask, Instance, TaskDraft, Unit, User
 from .operations import ServiceContext
 from .registry import REGISTRY
 
@@ -137,33 +139,66 @@ def _load(platform, session, instance: Instance) -> LiveWorkflow:
     return platform.runtime.load(instance.id, instance.lock_version, instance.state, compiled)
 
 
-def lock_task_row(session, task_id) -> tuple[HumanTask | None, Instance | None, list[HumanTask]]:
+class LockedTask(NamedTuple):
+    task: HumanTask | None
+    instance: Instance | None
+    open_rows: list[HumanTask]  # the case's open tasks, as they stand under the lock
+    drafted: frozenset[int]  # ids of open tasks someone keeps a draft of
+    done_names: frozenset[str] | None  # steps of the case completed before (None: not read)
+
+
+def _lock_statements():
+    """The two reads of lock_task_row, built once (building an ORM statement costs more Python
+    than PostgreSQL takes to answer it); the ids are bound per call."""
+    task_id = bindparam("task_id")
+    case = select(Instance).where(Instance.id == select(HumanTask.instance_id).where(
+        HumanTask.id == task_id).scalar_subquery()).execution_options(populate_existing=True)
+    done = aliased(HumanTask)
+    instance_id = bindparam("instance_id")
+    done_names = select(func.aggregate_strings(done.name, ",")).where(
+        done.instance_id == instance_id, done.status == "completed").scalar_subquery()
+    has_draft = exists().where(TaskDraft.task_id == HumanTask.id)
+    open_rows = select(HumanTask, has_draft, done_names).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == "ready").order_by(
+        HumanTask.id).execution_options(populate_existing=True)
+    return case, case.with_for_update(of=Instance), open_rows
+
+
+_LOCK_CASE, _LOCK_CASE_FOR_UPDATE, _OPEN_ROWS_UNDER_LOCK = _lock_statements()
+
+
+def lock_task_row(session, task_id) -> LockedTask:
     """Lock the task's case and read its open tasks as they stand under the lock. Two round
     trips: the case's row (found through the task in the same statement), then every open
-    task of the case — the one acted on, and what re-indexing compares with afterwards.
-    No authorization: callers decide who may act."""
-    query = select(Instance).where(Instance.id == select(HumanTask.instance_id).where(
-        HumanTask.id == task_id).scalar_subquery()).execution_options(populate_existing=True)
-    if is_postgres(session):
-        query = query.with_for_update(of=Instance)
-    instance = session.scalars(query).first()
-    open_rows = _open_rows(session, instance.id) if instance else []
+    task of the case — the one acted on, and what re-indexing compares with afterwards —
+    with, in the same statement, which of them have drafts and which steps the case has
+    completed before (what the action's notices need). No authorization: callers decide who
+    may act."""
+    query = _LOCK_CASE_FOR_UPDATE if is_postgres(session) else _LOCK_CASE
+    instance = session.scalars(query, {"task_id": task_id}).first()
+    if instance is None:
+        return LockedTask(None, None, [], frozenset(), None)
+    found = session.execute(_OPEN_ROWS_UNDER_LOCK, {"instance_id": instance.id}).all()
+    open_rows = [row for row, _, _ in found]
+    drafted = frozenset(row.id for row, draft, _ in found if draft)
+    names = frozenset((found[0][2] or "").split(",")) - {""} if found else None
     task = next((row for row in open_rows if row.id == task_id), None)
-    if task is None and instance is not None:  # no longer open: completed, cancelled
+    if task is None:  # no longer open: completed, cancelled
         task = session.get(HumanTask, task_id, populate_existing=True)
-    return task, instance, open_rows
+    return LockedTask(task, instance, open_rows, drafted, names)
 
 
-def _lock_task(session, user, task_id) -> tuple[HumanTask, Instance, list[HumanTask]]:
+def _lock_task(session, user, task_id) -> LockedTask:
     """lock_task_row, then the rules for working the task oneself."""
-    task, instance, open_rows = lock_task_row(session, task_id)
+    locked = lock_task_row(session, task_id)
+    task = locked.task
     if task is not None and task.role is not None and task.starter_id == user.id:
         # Separation of duties: the starter knows the case has reviews; working one is refused.
         raise Forbidden("不能审核本人提交的案件 / you may not review your own case")
     if task is None or not access.may_see_task(user, task):
         raise NotFound("任务不存在 / no such task")
     access.ensure_may_work_now(user, task)
-    return task, instance, open_rows
+    return locked
 
 
 def _open_rows(session: Session, instance_id: int) -> list[HumanTask]:
@@ -173,13 +208,13 @@ def _open_rows(session: Session, instance_id: int) -> list[HumanTask]:
 
 
 def claim(platform, session: Session, user: User, task_id: int) -> HumanTask:
-    task, _, _ = _lock_task(session, user, task_id)
+    task = _lock_task(session, user, task_id).task
     task.assignee_id = user.id
     return task
 
 
 def release(platform, session: Session, user: User, task_id: int) -> HumanTask:
-    task, _, _ = _lock_task(session, user, task_id)
+    task = _lock_task(session, user, task_id).task
     if task.role is None:
         raise Conflict("申请人任务不能退回队列 / an applicant task cannot be released")
     task.assignee_id = None
@@ -187,7 +222,7 @@ def release(platform, session: Session, user: User, task_id: int) -> HumanTask:
 
 
 def complete(platform, session: Session, user: User, task_id: int, data) -> HumanTask:
-    task, instance, open_rows = _lock_task(session, user, task_id)
+    task, instance, open_rows, drafted, done_names = _lock_task(session, user, task_id)
     return_to = None
     if task.form == REVIEW_FORM and isinstance(data, dict) and "return_to" in data:
         data = dict(data)
@@ -225,9 +260,11 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
                              user_id=user.id, at=now, decision=decision,
                              comment=cleaned.get("comment") if task.form == REVIEW_FORM else None,
                              return_to=return_to))
-    drafts.discard(session, task.id)
+    if task.id in drafted:
+        drafts.discard(session, task.id)
     _save(platform, session, instance, live,
           open_rows=[r for r in open_rows if r.status == "ready"], actor=user,
+          done_names=done_names | {task.name} if done_names is not None else None,
           pre_event=(lambda rows: returns.reopen_for_last_holder(session, rows, return_to))
           if return_to else None)
     return task
@@ -295,10 +332,12 @@ def fire_timers(platform, session: Session, instance_id: int) -> bool:
 
 def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None,
           open_rows: list[HumanTask] | None = None, actor: User | None = None,
-          pre_event=None, retitle: bool = False) -> list[HumanTask]:
+          pre_event=None, retitle: bool = False,
+          done_names: frozenset[str] | None = None) -> list[HumanTask]:
     """Save the case, re-index its tasks and raise the notifications of what changed
     (core/events.py) in the same transaction. Returns the task rows it opened. `retitle`:
-    see reindex."""
+    see reindex; `done_names`: the steps the case has completed, this action's included,
+    when the caller read them under the lock (else events.py asks)."""
     data = live.data
     if isinstance(data.get("name"), str) and data["name"].strip():
         instance.applicant_name = data["name"].strip()[:200]
@@ -327,7 +366,7 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
     session.flush()  # the version check happens here: a stale instance raises before commit
     if pre_event is not None:
         pre_event(opened)
-    events.case_changed(platform, session, instance, opened, actor)
+    events.case_changed(platform, session, instance, opened, actor, done_names)
     version = instance.lock_version
     event.listen(session, "after_commit",
                  lambda _s: platform.runtime.remember(instance.id, version, live), once=True)

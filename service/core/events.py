@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import notifications
-from . import settings as settings_store
 from .models import HistoryEvent, HumanTask, Instance, ProcessDefinition, User
 from .registry import REGISTRY
 
@@ -43,18 +42,20 @@ def _latest_event(session: Session, instance: Instance, decision: str) -> Histor
 
 
 def case_changed(platform, session: Session, instance: Instance, opened: list[HumanTask],
-                 actor: User | None) -> None:
+                 actor: User | None, done_names: frozenset[str] | None = None) -> None:
+    """`done_names`: the steps the case has completed, when the caller read them already."""
     actor_id = actor.id if actor is not None else None
-    base_url = settings_store.get(session, platform.config, "base_url")
+    base_url = platform.settings(session)["base_url"]
     now = platform.now()
     starter = None
     told_starter_of: set[int] = set()
     reopened = []
     if opened and instance.status == "running":
         names = {row.name for row in opened}
-        passed = set(session.scalars(select(HumanTask.name).where(
-            HumanTask.instance_id == instance.id, HumanTask.status == "completed",
-            HumanTask.name.in_(names)).distinct()))
+        passed = done_names & names if done_names is not None else set(session.scalars(
+            select(HumanTask.name).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "completed",
+                HumanTask.name.in_(names)).distinct()))
         reopened = [row for row in opened if row.name in passed]
     if reopened and instance.starter_id != actor_id:
         starter = session.get(User, instance.starter_id)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFound
 from .models import Notification, User
@@ -72,9 +72,11 @@ def earlier_reminders(session: Session, task_ids: list[int]) -> dict:
 
 def users_with_role(session: Session, role: str) -> list[User]:
     from .models import UserRole
+    # Their roles come in the same round trip: the scope checks that follow read them.
     return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
                                 .where(UserRole.role == role, User.active.is_(True))
-                                .order_by(User.id)))
+                                .options(joinedload(User.role_rows))
+                                .order_by(User.id)).unique())
 
 
 def task_recipients(session: Session, task, role: str | None = None,

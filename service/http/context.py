@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from flask import session as web_session
+from sqlalchemy.orm import joinedload
 
 from ..core import login
 from ..core.ids import MAX_ID
@@ -49,7 +50,9 @@ def current_user() -> User:
         user_id, generation = token_signer().verify(header[7:].strip()) or (None, None)
     elif not request.path.startswith("/api/"):
         user_id = login.web_session_user_id(db(), web_session.get("sid"))
-    user = db().get(User, user_id) if isinstance(user_id, int) and 0 < user_id <= MAX_ID else None
+    # The user and their roles in one round trip: every request pays for this.
+    user = (db().get(User, user_id, options=[joinedload(User.role_rows)])
+            if isinstance(user_id, int) and 0 < user_id <= MAX_ID else None)
     if generation is not None and user is not None and generation != (user.token_generation or 0):
         user = None  # a token revoked by logging out
     if user is None or not user.active:
