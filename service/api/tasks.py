@@ -8,6 +8,7 @@ from ..core import assignment, case_reads, cases, drafts, inbox
 from ..core.ids import MAX_OFFSET, clamp
 from ..core.models import User
 from ..http.context import current_user, db, platform
+from ..http.plain_json import json_response
 from ..http.transaction import transactional
 from .schemas import (
     AssignIn, CandidateOut, DataIn, DraftOut, ReturnTargetOut, TaskDetailOut, TaskOut,
@@ -16,11 +17,17 @@ from .schemas import (
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办与办理 / tasks")
 
 
-def task_view(task) -> dict:
-    assignee = db().get(User, task.assignee_id) if task.assignee_id else None
+_LOOK_UP = object()
+
+
+def task_view(task, assignee=_LOOK_UP) -> dict:
+    """TaskOut of a task row; `assignee`: the holder's username when the caller read it."""
+    if assignee is _LOOK_UP:
+        holder = db().get(User, task.assignee_id) if task.assignee_id else None
+        assignee = holder.username if holder else None
     return {"id": task.id, "instance_id": task.instance_id, "process_id": task.process_id,
             "name": task.name, "title": task.title, "role": task.role,
-            "assignee": assignee.username if assignee else None,
+            "assignee": assignee,
             "applicant_name": task.applicant_name, "status": task.status,
             "created_at": task.created_at, "due_at": task.due_at,
             "completed_at": task.completed_at, "decision": task.decision}
@@ -35,14 +42,16 @@ def _paging():
 @blp.response(200, TaskOut(many=True))
 def my_inbox():
     limit, offset = _paging()
-    return [task_view(t) for t in inbox.inbox(db(), current_user(), limit, offset)]
+    rows = inbox.inbox(db(), current_user(), limit, offset)
+    return json_response([task_view(row, row.assignee) for row in rows])
 
 
 @blp.get("/done")
 @blp.response(200, TaskOut(many=True))
 def my_done():
     limit, offset = _paging()
-    return [task_view(t) for t in inbox.done(db(), current_user(), limit, offset)]
+    rows = inbox.done(db(), current_user(), limit, offset)
+    return json_response([task_view(row, row.assignee) for row in rows])
 
 
 @blp.get("/<int:task_id>")

@@ -1,0 +1,45 @@
+"""The busiest answers skip the response schema (service/http/plain_json.py): they must still be
+exactly the documented TaskOut documents that the schema writes for the same task."""
+from __future__ import annotations
+
+from flows import submit_selection
+
+TASK_OUT_FIELDS = {"id", "instance_id", "process_id", "name", "title", "role", "assignee",
+                   "applicant_name", "status", "created_at", "due_at", "completed_at", "decision"}
+
+
+def _as_schema_writes_it(api, task_id, user):
+    r = api.get(f"/api/tasks/{task_id}", user)  # the marshmallow-dumped TaskDetailOut
+    assert r.status_code == 200, r.get_json()
+    return {k: v for k, v in r.get_json().items() if k in TASK_OUT_FIELDS}
+
+
+def test_inbox_rows_equal_the_schema_documents(api):
+    instance_id = submit_selection(api, "applicant")
+    task = api.task_of(instance_id, "unit_reviewer", "unit_review")
+    assert task["assignee"] is None
+    for claimed in (False, True):  # unclaimed, then held by the reviewer
+        if claimed:
+            r = api.post(f"/api/tasks/{task['id']}/claim", as_user="unit_reviewer")
+            assert r.status_code == 200
+        inbox = api.inbox("unit_reviewer")
+        assert any(t["id"] == task["id"] for t in inbox)
+        for item in inbox:
+            assert set(item) == TASK_OUT_FIELDS
+            assert item == _as_schema_writes_it(api, item["id"], "unit_reviewer")
+    held = next(t for t in inbox if t["id"] == task["id"])
+    assert held["assignee"] == "unit_reviewer" and held["due_at"] is not None
+    # an applicant's own step: assigned to them, no role
+    mine = api.inbox("applicant")
+    for item in mine:
+        assert item == _as_schema_writes_it(api, item["id"], "applicant")
+
+
+def test_done_rows_equal_the_schema_documents(api):
+    instance_id = submit_selection(api, "applicant")
+    api.review(instance_id, "unit_reviewer", "unit_review", decision="approve", comment="同意")
+    done = api.get("/api/tasks/done", "unit_reviewer").get_json()
+    assert done and done[0]["decision"] == "approve" and done[0]["completed_at"]
+    for item in done:
+        assert set(item) == TASK_OUT_FIELDS
+        assert item == _as_schema_writes_it(api, item["id"], "unit_reviewer")
