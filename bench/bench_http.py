@@ -77,11 +77,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, workers: int, kind: str = "auto") -> tuple[subprocess.Popen, int]:
+def start_server(url: str, workers: int, kind: str = "auto",
+                 threads: int | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ, TALENTFLOW_DATABASE_URL=url, TALENTFLOW_SECRET_KEY="bench")
     command = [sys.executable, "-m", "talentflow.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--no-scheduler", "--workers", str(workers), "--server", kind]
+    if threads:
+        command += ["--threads", str(threads)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):
         try:
@@ -93,6 +96,24 @@ def start_server(url: str, workers: int, kind: str = "auto") -> tuple[subprocess
             time.sleep(0.1)
     Client(port).call("GET", "/api/openapi.json")  # every worker imports lazily: warm one up
     return server, port
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server and its worker processes have used so far, from
+    /proc: per request it shows the server's own cost, which wall-clock medians on a shared
+    machine blur."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pending.extend(int(child) for child in children)
+    return total
 
 
 def prepare_cases(bench: Bench, count: int) -> list[int]:
@@ -154,6 +175,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--populate", type=int, default=10_000)
     parser.add_argument("--server", choices=["auto", "gunicorn", "waitress"], default="auto")
+    parser.add_argument("--threads", type=int, help="threads per worker (the serve default if unset)")
     args = parser.parse_args()
 
     platform = fresh_platform(args.database_url, "talentflow-bench-http-")
@@ -161,15 +183,19 @@ def main() -> None:
     bench = Bench(platform)
     bench.headers("unit_reviewer")
     http_cases = prepare_cases(bench, args.cases)
-    server, port = start_server(url, args.workers, args.server)
+    server, port = start_server(url, args.workers, args.server, args.threads)
     try:
         reviewer = Client(port).login("unit_reviewer")
         tasks = review_tasks(reviewer, http_cases)  # exactly `cases` open reviews in the inbox
-        for _ in range(4 * args.workers):  # every worker answers once before we measure
+        # Every worker thread answers a few times before we measure (PostgreSQL statements are
+        # prepared on a connection's fifth use): the figures are of a server in service.
+        for _ in range(50):
             reviewer.call("GET", "/api/tasks")
         inbox_ms = [timed(lambda: reviewer.call("GET", "/api/tasks")) for _ in range(args.cases)]
+        cpu_before = server_cpu_seconds(server.pid)
         review_ms = [timed(lambda t=t: reviewer.call("POST", f"/api/tasks/{t}/complete", REVIEW))
                      for t in tasks]
+        review_cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / len(tasks)
         # in-process: the same work through Flask's test client, no sockets
         local_cases = prepare_cases(bench, args.cases)
         before = platform.runtime.stats()
@@ -196,6 +222,7 @@ def main() -> None:
     print(f"== {db}, talentflow serve --server {args.server} --workers {args.workers}, "
           f"over sockets (keep-alive) ==")
     print(f"review  POST complete (HTTP)                 {stats(review_ms)}")
+    print(f"review  server CPU per completion (all workers) {review_cpu_ms:7.2f} ms")
     print(f"review  same, in-process test client         {stats(local_ms)}")
     print(f"raw     SpiffWorkflow load+complete+run+save {stats(cold)}")
     print(f"raw     hot: complete+run+save (no load)     {stats(hot)}")
