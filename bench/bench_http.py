@@ -36,6 +36,7 @@ from bench_core import Bench, populate, stats, timed  # noqa: E402
 from fresh_db import drop_fresh, fresh_platform  # noqa: E402
 from talentflow.models import User  # noqa: E402
 
+SECRET = "bench"
 REVIEW = {"data": {"decision": "approve", "comment": "同意"}}
 BATCHES = itertools.count()
 
@@ -80,7 +81,7 @@ def free_port() -> int:
 def start_server(url: str, workers: int, kind: str = "auto",
                  threads: int | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = dict(os.environ, TALENTFLOW_DATABASE_URL=url, TALENTFLOW_SECRET_KEY="bench")
+    env = dict(os.environ, TALENTFLOW_DATABASE_URL=url, TALENTFLOW_SECRET_KEY=SECRET)
     command = [sys.executable, "-m", "talentflow.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--no-scheduler", "--workers", str(workers), "--server", kind]
     if threads:
@@ -125,6 +126,30 @@ def prepare_cases(bench: Bench, count: int) -> list[int]:
     for i, user in enumerate(applicants):
         instance_id = bench.start(user)
         bench.submit(instance_id, user, f"申请人{i}")
+        cases.append(instance_id)
+    return cases
+
+
+def prepare_cases_http(port: int, bench: Bench, count: int) -> list[int]:
+    """As prepare_cases, but each applicant starts and submits through the server, so its
+    workers hold the cases as production would (the hot-instance cache of whichever worker
+    saved the submission)."""
+    from bench_core import application
+    from talentflow.core.security import TokenSigner
+    signer = TokenSigner(SECRET, 3600)  # the server's key: no password hashing per applicant
+    with bench.platform.sessions() as session:
+        unit_id = session.scalar(select(User.unit_id).where(User.username == "unit_reviewer"))
+        names = bench.make_applicants(count, unit_id, prefix=f"h{next(BATCHES)}_")
+        ids = dict(session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
+    cases = []
+    for i, username in enumerate(names):
+        client = Client(port, signer.issue(ids[username]))
+        instance_id = client.call("POST", "/api/processes/talent_selection/instances",
+                                  {"data": {}}, expect=201)["id"]
+        task = next(t for t in client.call("GET", "/api/tasks") if t["instance_id"] == instance_id)
+        client.call("POST", f"/api/tasks/{task['id']}/complete",
+                    {"data": application(bench.today, f"申请人{i}")})
+        client.conn.close()
         cases.append(instance_id)
     return cases
 
@@ -182,9 +207,9 @@ def main() -> None:
     url = platform.engine.url.render_as_string(hide_password=False)
     bench = Bench(platform)
     bench.headers("unit_reviewer")
-    http_cases = prepare_cases(bench, args.cases)
     server, port = start_server(url, args.workers, args.server, args.threads)
     try:
+        http_cases = prepare_cases_http(port, bench, args.cases)
         reviewer = Client(port).login("unit_reviewer")
         tasks = review_tasks(reviewer, http_cases)  # exactly `cases` open reviews in the inbox
         # Every worker thread answers a few times before we measure (PostgreSQL statements are
@@ -205,7 +230,7 @@ def main() -> None:
                     for c in local_cases if c in local]
         after = platform.runtime.stats()
         hits = {k: after[k] - before[k] for k in after}
-        load_cases = prepare_cases(bench, args.load_cases)
+        load_cases = prepare_cases_http(port, bench, args.load_cases)
         rate = throughput(port, reviewer.token, review_tasks(reviewer, load_cases), args.clients)
         prepare_cases(bench, args.cases)  # the inbox holds `cases` open reviews again
         populate(bench, args.populate, args.populate * 5)
