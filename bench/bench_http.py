@@ -7,6 +7,10 @@ same run as the baseline, and the in-process (Flask test client) figure beside i
   load     review completions per second from --clients concurrent keep-alive clients
   raw      the same review step in SpiffWorkflow alone: load (deserialize) + complete + run +
            save (serialize); and "hot": complete + run + save of a workflow kept in memory
+  cache    hot-instance cache hits as the server reports them per answer (Server-Timing, which
+           the bench turns on with TALENTFLOW_SERVER_TIMING): a case is in memory only in the
+           worker that saved it last
+  CPU      the server's, PostgreSQL's and the clients' CPU time per completion (from /proc)
 
 Usage: python bench/bench_http.py [--database-url URL] [--workers N] [--cases 60]
        [--load-cases 400] [--clients 4] [--populate 10000]
@@ -17,6 +21,7 @@ import argparse
 import http.client
 import itertools
 import json
+import re
 import os
 import socket
 import statistics
@@ -41,12 +46,18 @@ REVIEW = {"data": {"decision": "approve", "comment": "同意"}}
 BATCHES = itertools.count()
 
 
+SERVER_TIMING = re.compile(r'app;dur=([0-9.]+), hot-cache;desc="hits=(\d+) misses=(\d+)"')
+
+
 class Client:
-    """One keep-alive HTTP connection with a bearer token."""
+    """One keep-alive HTTP connection with a bearer token. Keeps the server's own figures of
+    each answer (Server-Timing, which the bench turns on): time in the app, cache hits."""
 
     def __init__(self, port: int, token: str | None = None):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.token = token
+        self.app_ms: list[float] = []
+        self.hits = self.misses = 0
 
     def call(self, method: str, path: str, body=None, expect: int = 200):
         headers = {"Content-Type": "application/json"}
@@ -62,6 +73,11 @@ class Client:
             self.conn.request(method, path, body=data, headers=headers)
             response = self.conn.getresponse()
         payload = response.read()
+        timing = SERVER_TIMING.match(response.getheader("Server-Timing") or "")
+        if timing:
+            self.app_ms.append(float(timing[1]))
+            self.hits += int(timing[2])
+            self.misses += int(timing[3])
         if response.status != expect:
             raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
         return json.loads(payload) if payload else None
@@ -81,7 +97,8 @@ def free_port() -> int:
 def start_server(url: str, workers: int, kind: str = "auto",
                  threads: int | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = dict(os.environ, TALENTFLOW_DATABASE_URL=url, TALENTFLOW_SECRET_KEY=SECRET)
+    env = dict(os.environ, TALENTFLOW_DATABASE_URL=url, TALENTFLOW_SECRET_KEY=SECRET,
+               TALENTFLOW_SERVER_TIMING="1")
     command = [sys.executable, "-m", "talentflow.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--no-scheduler", "--workers", str(workers), "--server", kind]
     if threads:
@@ -117,6 +134,23 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine so far (0 when there is none)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def prepare_cases(bench: Bench, count: int) -> list[int]:
     """`count` selection cases waiting at the unit review, filed in-process."""
     with bench.platform.sessions() as session:
@@ -139,8 +173,10 @@ def prepare_cases_http(port: int, bench: Bench, count: int) -> list[int]:
     signer = TokenSigner(SECRET, 3600)  # the server's key: no password hashing per applicant
     with bench.platform.sessions() as session:
         unit_id = session.scalar(select(User.unit_id).where(User.username == "unit_reviewer"))
-        names = bench.make_applicants(count, unit_id, prefix=f"h{next(BATCHES)}_")
-        ids = dict(session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
+    names = bench.make_applicants(count, unit_id, prefix=f"h{next(BATCHES)}_")
+    with bench.platform.sessions() as session:
+        ids = dict(session.execute(select(User.username, User.id)
+                                   .where(User.username.in_(names))).all())
     cases = []
     for i, username in enumerate(names):
         client = Client(port, signer.issue(ids[username]))
@@ -160,25 +196,26 @@ def review_tasks(client: Client, cases: list[int]) -> list[int]:
     return [t["id"] for t in tasks if t["instance_id"] in wanted and t["name"] == "unit_review"]
 
 
-def throughput(port: int, token: str, task_ids: list[int], clients: int) -> float:
-    """Completions per second with `clients` concurrent keep-alive connections."""
+def throughput(port: int, token: str, task_ids: list[int], clients: int) -> tuple[float, list]:
+    """Completions per second with `clients` concurrent keep-alive connections, and those
+    clients (with the server's figures of their answers)."""
     shares = [task_ids[i::clients] for i in range(clients)]
     barrier = threading.Barrier(clients + 1)
+    connections = [Client(port, token) for _ in shares]
 
-    def work(share):
-        client = Client(port, token)
+    def work(client, share):
         barrier.wait()
         for task_id in share:
             client.call("POST", f"/api/tasks/{task_id}/complete", REVIEW)
 
-    threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+    threads = [threading.Thread(target=work, args=pair) for pair in zip(connections, shares)]
     for thread in threads:
         thread.start()
     barrier.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
-    return len(task_ids) / (time.perf_counter() - started)
+    return len(task_ids) / (time.perf_counter() - started), connections
 
 
 def raw_steps(rounds: int) -> tuple[list[float], list[float]]:
@@ -217,8 +254,11 @@ def main() -> None:
         for _ in range(50):
             reviewer.call("GET", "/api/tasks")
         inbox_ms = [timed(lambda: reviewer.call("GET", "/api/tasks")) for _ in range(args.cases)]
+        measured = Client(port, reviewer.token)
+        measured.call("GET", "/api/tasks")
+        measured.app_ms.clear()
         cpu_before = server_cpu_seconds(server.pid)
-        review_ms = [timed(lambda t=t: reviewer.call("POST", f"/api/tasks/{t}/complete", REVIEW))
+        review_ms = [timed(lambda t=t: measured.call("POST", f"/api/tasks/{t}/complete", REVIEW))
                      for t in tasks]
         review_cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / len(tasks)
         # in-process: the same work through Flask's test client, no sockets
@@ -231,7 +271,11 @@ def main() -> None:
         after = platform.runtime.stats()
         hits = {k: after[k] - before[k] for k in after}
         load_cases = prepare_cases_http(port, bench, args.load_cases)
-        rate = throughput(port, reviewer.token, review_tasks(reviewer, load_cases), args.clients)
+        load_tasks = review_tasks(reviewer, load_cases)
+        cpu = (server_cpu_seconds(server.pid), postgres_cpu_seconds(), time.process_time())
+        rate, loaders = throughput(port, reviewer.token, load_tasks, args.clients)
+        load_cpu = [(after - before) * 1000 / len(load_tasks) for before, after in zip(
+            cpu, (server_cpu_seconds(server.pid), postgres_cpu_seconds(), time.process_time()))]
         prepare_cases(bench, args.cases)  # the inbox holds `cases` open reviews again
         populate(bench, args.populate, args.populate * 5)
         big_inbox_ms = [timed(lambda: reviewer.call("GET", "/api/tasks")) for _ in range(args.cases)]
@@ -244,19 +288,25 @@ def main() -> None:
     db = platform.engine.dialect.name
     review, raw = statistics.median(review_ms), statistics.median(cold)
     print()
-    print(f"== {db}, talentflow serve --server {args.server} --workers {args.workers}, "
-          f"over sockets (keep-alive) ==")
+    print(f"== {db}, talentflow serve --server {args.server} --workers {args.workers}"
+          f"{f' --threads {args.threads}' if args.threads else ''}, over sockets (keep-alive) ==")
     print(f"review  POST complete (HTTP)                 {stats(review_ms)}")
+    print(f"review  of which in the app (Server-Timing)  {stats(measured.app_ms)}")
     print(f"review  server CPU per completion (all workers) {review_cpu_ms:7.2f} ms")
     print(f"review  same, in-process test client         {stats(local_ms)}")
     print(f"raw     SpiffWorkflow load+complete+run+save {stats(cold)}")
     print(f"raw     hot: complete+run+save (no load)     {stats(hot)}")
     print(f"ratio   review HTTP / raw step, medians      {review / raw:7.2f}x   (target <= 2x)")
     print(f"load    {args.clients} clients, review completions      {rate:7.1f} /s   (target >= 200/s)")
+    print(f"load    CPU per completion: server {load_cpu[0]:.2f} ms, PostgreSQL {load_cpu[1]:.2f} ms, "
+          f"clients {load_cpu[2]:.2f} ms ({os.cpu_count()} cores)")
     print(f"inbox   GET /api/tasks, {args.cases} open tasks          {stats(inbox_ms)}   (target < 5 ms)")
     print(f"inbox   same, {args.populate:,} more cases stored      {stats(big_inbox_ms)}   (target < 10 ms)")
-    print(f"cache   hot-instance hits in-process             {hits['hits']} of "
-          f"{hits['hits'] + hits['misses']} loads")
+    load_hits = sum(c.hits for c in loaders)
+    load_loads = load_hits + sum(c.misses for c in loaders)
+    print(f"cache   hot-instance hits: review over HTTP {measured.hits} of "
+          f"{measured.hits + measured.misses}, load {load_hits} of {load_loads}, in-process "
+          f"{hits['hits']} of {hits['hits'] + hits['misses']} loads")
 
 
 if __name__ == "__main__":

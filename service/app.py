@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import api, web
 from .errors import ServiceError
-from .http import converters, headers
+from .http import converters, headers, server_timing
 from .http.context import close_db
 from .platform import Platform
 
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None, platform: Platform | None = None) -> 
     app.json.ensure_ascii = False
     app.extensions["talentflow"] = platform
     converters.install(app)
+    server_timing.install(app, platform)
     api.init_app(app)
     web.init_app(app)
     # Errors are answered by the adapter the request belongs to: JSON under /api/, a Chinese

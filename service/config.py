@@ -30,6 +30,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_UPLOAD_BYTES": int(env("TALENTFLOW_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         # The web UI's locale (Flask-Babel catalog); zh_CN is the source text, see web/i18n.py.
         "UI_LOCALE": env("TALENTFLOW_UI_LOCALE", "zh_CN"),
+        # Server-Timing headers with the hot-instance cache's figures (bench/; off by default).
+        "SERVER_TIMING": env("TALENTFLOW_SERVER_TIMING", "") in ("1", "true", "yes"),
     }
     config.update(overrides or {})
     return config

@@ -43,3 +43,27 @@ def test_done_rows_equal_the_schema_documents(api):
     for item in done:
         assert set(item) == TASK_OUT_FIELDS
         assert item == _as_schema_writes_it(api, item["id"], "unit_reviewer")
+
+
+def test_server_timing_reports_the_hot_instance_cache_only_when_asked(platform, seeded):
+    from conftest import ApiClient
+    from talentflow.app import create_app
+    quiet = ApiClient(create_app(platform=platform))
+    instance_id = submit_selection(quiet)
+    assert "Server-Timing" not in quiet.get("/api/tasks", "unit_reviewer").headers
+    platform.config["SERVER_TIMING"] = True
+    try:
+        timed = ApiClient(create_app(platform=platform))
+        task = timed.task_of(instance_id, "unit_reviewer", "unit_review")
+        r = timed.complete(task["id"], {"decision": "approve", "comment": "同意"}, "unit_reviewer")
+        assert r.status_code == 200
+        # the submission above was saved by this process: the review finds it in memory
+        assert r.headers["Server-Timing"].startswith("app;dur=")
+        assert r.headers["Server-Timing"].endswith('hot-cache;desc="hits=1 misses=0"')
+        platform.runtime._cache.clear()
+        task = timed.task_of(instance_id, "department_reviewer", "department_review")
+        r = timed.complete(task["id"], {"decision": "approve", "comment": "同意"},
+                           "department_reviewer")
+        assert r.headers["Server-Timing"].endswith('hot-cache;desc="hits=0 misses=1"')
+    finally:
+        platform.config["SERVER_TIMING"] = False

@@ -295,6 +295,7 @@ class Runtime:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._hits = self._misses = 0
+        self._thread = threading.local()  # the same counts for the calling thread only
 
     def create(self, compiled: CompiledProcess, data: dict) -> LiveWorkflow:
         wf = BpmnWorkflow(compiled.spec, compiled.subprocess_specs)
@@ -305,16 +306,27 @@ class Runtime:
              compiled: CompiledProcess) -> LiveWorkflow:
         with self._lock:
             live = self._cache.pop((instance_id, lock_version), None)
+        counts = self.thread_stats()
         if live is not None and live.compiled is compiled:
             self._hits += 1
+            counts["hits"] += 1
             return live
         self._misses += 1
+        counts["misses"] += 1
         wf = self.serializer.loads(state, compiled.spec, compiled.subprocess_specs)
         return LiveWorkflow(wf, compiled)
 
     def stats(self) -> dict:
         """Hot-instance cache hits and misses of this process so far."""
         return {"hits": self._hits, "misses": self._misses}
+
+    def thread_stats(self) -> dict:
+        """The calling thread's hits and misses so far (one request's own, read before and
+        after it, however many threads serve others meanwhile)."""
+        counts = getattr(self._thread, "counts", None)
+        if counts is None:
+            counts = self._thread.counts = {"hits": 0, "misses": 0}
+        return counts
 
     def migrate(self, live: LiveWorkflow, new: CompiledProcess) -> list[str]:
         return live.migrate(new, self.serializer.registry)
