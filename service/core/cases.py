@@ -155,8 +155,10 @@ def _lock_statements():
         HumanTask.id == task_id).scalar_subquery()).execution_options(populate_existing=True)
     done = aliased(HumanTask)
     instance_id = bindparam("instance_id")
-    done_names = select(func.aggregate_strings(done.name, ",")).where(
-        done.instance_id == instance_id, done.status == "completed").scalar_subquery()
+    # each step once, however many rounds of corrections the case has been through
+    names = select(done.name).where(done.instance_id == instance_id,
+                                    done.status == "completed").distinct().subquery()
+    done_names = select(func.aggregate_strings(names.c.name, ",")).scalar_subquery()
     has_draft = exists().where(TaskDraft.task_id == HumanTask.id)
     open_rows = select(HumanTask, has_draft, done_names).where(
         HumanTask.instance_id == instance_id, HumanTask.status == "ready").order_by(
