@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,3 +55,25 @@ def transaction(factory: sessionmaker[Session]):
         raise
     finally:
         session.close()
+
+
+def insert_rows(session: Session, model, rows: list[dict]) -> None:
+    """Insert `rows` (column values, the same keys in each, every value the row needs: no
+    Python-side default is applied) into `model`'s table in the session's transaction, reading
+    no ids back. PostgreSQL takes them by COPY, two to three times faster than psycopg's
+    executemany for the tens of thousands a job writes; elsewhere one executemany."""
+    if not rows:
+        return
+    session.flush()  # as session.execute would: pending rows first, the FKs may need them
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+        session.execute(insert(model), rows)
+        return
+    from psycopg import sql
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model.__table__.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])

@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import insert_rows
 from .models import JobRun, localnow
 
 log = logging.getLogger("scheduler")
@@ -81,9 +82,9 @@ def once_many(session: Session, job: str, period: str, items: list, target_of, w
         savepoint = session.begin_nested()
         try:
             done_at = localnow()
-            session.execute(insert(JobRun), [{"job": job, "period": period,
-                                              "target": target_of(item), "done_at": done_at}
-                                             for item in part])
+            insert_rows(session, JobRun, [{"job": job, "period": period,
+                                           "target": target_of(item), "done_at": done_at}
+                                          for item in part])
             work_many(part)
             session.flush()
         except Exception:

@@ -11,9 +11,10 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import insert_rows
 from .models import EmailOutbox, User, localnow
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,8 @@ def queue(session: Session, user: User, subject: str, body: str,
 
 
 def queue_many(session: Session, rows: list[dict]) -> None:
-    """Add the `outbox_row` rows in one executemany: no ORM object, no id read back."""
-    if rows:
-        session.execute(insert(EmailOutbox), rows)
+    """Add the `outbox_row` rows in bulk: no ORM object, no id read back."""
+    insert_rows(session, EmailOutbox, rows)
 
 
 def build_message(config: dict, row: EmailOutbox) -> EmailMessage:

@@ -35,15 +35,17 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
     cutoff = overdue_cutoff(as_of)
     done = done_targets(session, "task_reminders", period)
     # Columns, not ORM objects: the job only reads them, ten thousand at a time.
-    overdue = [t for t in session.execute(select(*_TASK_COLUMNS).where(
-        HumanTask.due_at < cutoff, HumanTask.status == "ready").order_by(HumanTask.due_at))
-        if f"task:{t.id}" not in done]
+    is_overdue = (HumanTask.due_at < cutoff, HumanTask.status == "ready")
+    overdue = [t for t in session.execute(select(*_TASK_COLUMNS).where(*is_overdue)
+                                          .order_by(HumanTask.due_at))
+               if f"task:{t.id}" not in done]
     summary["skipped"] = len(done)
     escalate_after = int(values["reminder_escalation_days"])
     supervisors = values["escalation_roles"] or {}
     users_by_role: dict[str, list[User]] = {}
     now = DatedPlatform(platform, as_of).now()
-    earlier = notifications.earlier_reminders(session, [t.id for t in overdue])
+    earlier = notifications.earlier_reminders(session, select(HumanTask.id).where(*is_overdue)) \
+        if overdue else {}
     late_by_due: dict[date, int] = {}
 
     def remind(task, batch: notifications.Batch) -> tuple[int, int]:
