@@ -113,7 +113,7 @@ def remind_task_holders(ctx, data: dict, params: dict) -> int:
     tasks = list(ctx.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == ctx.instance.id, HumanTask.status == "ready",
         HumanTask.name == name)))
-    base_url = settings_store.get(ctx.session, ctx.settings, "base_url")
+    base_url = ctx.platform.settings(ctx.session)["base_url"]  # the cache: no read per case
     told = 0
     for task in tasks:
         message = (f"“{task.applicant_name or '申请人'}”的“{task.title}”已等待较长时间，"
