@@ -31,17 +31,16 @@ def mark_all_read(session: Session, user: User) -> int:
 
 
 def _compose(user: User, kind: str, message: str, task_id: int | None, subject: str | None,
-             link: str | None, now) -> tuple[dict, dict | None]:
-    """The rows one notice writes, as column values: the notification and, where the user has
-    an address, the outbox row (None otherwise). Both notify paths build them here."""
-    from . import mail
+             link: str | None, now) -> tuple[dict, str, str]:
+    """What one notice writes: the notification's column values, and the email's subject and
+    body (for mail.queue / mail.outbox_row). Both notify paths build them here."""
     from .models import localnow
     body = f"{user.display_name or user.username}，您好：\n\n{message}"
     if link:
         body += f"\n\n办理链接：{link}"
     return ({"user_id": user.id, "kind": kind, "task_id": task_id, "message": message,
              "created_at": now or localnow(), "read": False},
-            mail.outbox_row(user, subject or f"【人才培养】{message[:60]}", body))
+            subject or f"【人才培养】{message[:60]}", body)
 
 
 def _collapses(kind: str, task_id: int | None) -> bool:
@@ -54,8 +53,8 @@ def notify(session: Session, user: User, kind: str, message: str, *, task_id: in
            subject: str | None = None, link: str | None = None, now=None) -> Notification:
     """An in-app notification plus, where the user has an address, the same notice by email
     (queued in the caller's transaction, see service/mail.py)."""
-    from .models import EmailOutbox
-    values, email = _compose(user, kind, message, task_id, subject, link, now)
+    from . import mail
+    values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
     notification = None
     if _collapses(kind, task_id):
         notification = session.scalar(select(Notification).where(
@@ -67,8 +66,7 @@ def notify(session: Session, user: User, kind: str, message: str, *, task_id: in
     else:
         notification.message, notification.created_at, notification.read = (
             values["message"], values["created_at"], False)
-    if email is not None:
-        session.add(EmailOutbox(**email))
+    mail.queue(session, user, subject, body)
     return notification
 
 
@@ -85,13 +83,15 @@ class Batch:
 
     def add(self, user: User, kind: str, message: str, *, task_id: int | None = None,
             subject: str | None = None, link: str | None = None, now=None) -> None:
-        values, email = _compose(user, kind, message, task_id, subject, link, now)
+        from . import mail
+        values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
         earlier = self.earlier.get((user.id, task_id)) if _collapses(kind, task_id) else None
         if earlier is None:
             self.new.append(values)
         else:
             self.refreshed.append({"id": earlier, "message": values["message"],
                                    "created_at": values["created_at"], "read": False})
+        email = mail.outbox_row(user, subject, body)
         if email is not None:
             self.mails.append(email)
 
