@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..db import insert_rows
+from ..db import insert_rows, update_rows
 from ..errors import NotFound
 from .models import Notification, User
 
@@ -98,8 +98,7 @@ class Batch:
     def write(self, session: Session) -> None:
         from . import mail
         insert_rows(session, Notification, self.new)
-        if self.refreshed:
-            session.execute(update(Notification), self.refreshed)  # by primary key
+        update_rows(session, Notification, self.refreshed)
         mail.queue_many(session, self.mails)
         self.new, self.refreshed, self.mails = [], [], []
 
