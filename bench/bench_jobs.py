@@ -2,7 +2,8 @@
 
   task_reminders with 10,000 open overdue tasks (first run of the day: every task reminded,
                  one in-app notification and one queued email per recipient; then a rerun
-                 the same day, which must find nothing to do)
+                 the same day, which must find nothing to do; then the next day, when every
+                 task's reminder is refreshed rather than added)
   timer_events   with 1,000 instances whose leadership-approval timer is due, among 10,000
                  instances whose timers are not (each due one is loaded, fired, saved)
 
@@ -116,6 +117,8 @@ def main() -> None:
 
     timed(f"task_reminders, {args.tasks} overdue tasks, first run", lambda: _brief(run(task_reminders, today)))
     timed("task_reminders, same day again (all done)", lambda: _brief(run(task_reminders, today)))
+    timed("task_reminders, next day (each reminder refreshed)",
+          lambda: _brief(run(task_reminders, today + timedelta(days=1))))
     with platform.sessions() as session:
         print(f"    notifications stored: {session.scalar(select(func.count()).select_from(Notification))}")
     later = today + timedelta(days=16)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,3 +55,57 @@ def transaction(factory: sessionmaker[Session]):
         raise
     finally:
         session.close()
+
+
+def _psycopg(connection) -> bool:
+    return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
+
+
+def insert_rows(session: Session, model, rows: list[dict]) -> None:
+    """Insert `rows` (column values, the same keys in each, every value the row needs: no
+    Python-side default is applied) into `model`'s table in the session's transaction, reading
+    no ids back. PostgreSQL takes them by COPY, two to three times faster than psycopg's
+    executemany for the tens of thousands a job writes; elsewhere one executemany."""
+    if not rows:
+        return
+    session.flush()  # as session.execute would: pending rows first, the FKs may need them
+    connection = session.connection()
+    if not _psycopg(connection):
+        session.execute(insert(model), rows)
+        return
+    from psycopg import sql
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model.__table__.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+
+
+def update_rows(session: Session, model, rows: list[dict]) -> None:
+    """UPDATE `model`'s rows by `id` with the values in `rows` (the same keys in each, `id`
+    among them). On PostgreSQL one statement joining the values passed as arrays (an
+    executemany there costs a statement per row); elsewhere one executemany."""
+    if not rows:
+        return
+    session.flush()
+    connection = session.connection()
+    if not _psycopg(connection):
+        session.execute(update(model), rows)  # ORM bulk UPDATE by primary key
+        return
+    from psycopg import sql
+    table = model.__table__
+    columns = list(rows[0])
+    values = sql.SQL(", ").join(
+        sql.SQL("{}::{}[]").format(sql.Placeholder(name),
+                                   sql.SQL(table.c[name].type.compile(connection.dialect)))
+        for name in columns)
+    statement = sql.SQL("UPDATE {table} SET {sets} FROM unnest({values}) AS v ({names}) "
+                        "WHERE {table}.id = v.id").format(
+        table=sql.Identifier(table.name), values=values,
+        sets=sql.SQL(", ").join(sql.SQL("{0} = v.{0}").format(sql.Identifier(name))
+                                for name in columns if name != "id"),
+        names=sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(statement, {name: [row[name] for row in rows] for name in columns})

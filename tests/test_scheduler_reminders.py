@@ -2,6 +2,7 @@
 Sat Oct 10 a make-up working day), once per task per day, with escalation."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 
 import pytest
@@ -9,9 +10,10 @@ from flows import submit_selection
 from scheduler_helpers import count_notifications, run
 from sqlalchemy import select
 
+from talentflow.core.directory import create_user
 from talentflow.core.reminders import task_reminders
 from talentflow.core import settings as settings_store
-from talentflow.models import EmailOutbox, HumanTask
+from talentflow.models import EmailOutbox, HumanTask, Notification, User
 
 DUE = datetime(2026, 9, 30, 23, 59, 59)  # a Wednesday, the last working day before the holiday
 
@@ -86,3 +88,40 @@ def test_a_completed_task_is_not_reminded(api, overdue):
     api.review(task["instance_id"], "unit_reviewer", "unit_review")
     assert run(platform, task_reminders, date(2026, 10, 8))["tasks"] == 1  # the form only
     assert count_notifications(platform, "unit_reviewer", "reminder", task_id=review) == 0
+
+
+def test_the_next_days_reminder_refreshes_the_entry_and_mails_only_users_with_an_address(overdue):
+    """The job writes its notices in bulk: the earlier entry is updated (message, time, unread),
+    a user without an address gets the in-app notice but no email."""
+    platform, review, _ = overdue
+    with platform.transaction() as session:
+        colleague = session.scalars(select(User).where(User.username == "unit_reviewer")).one()
+        create_user(session, "unit_reviewer_nomail", "no-mail-pass-1", ["unit_reviewer"],
+                    display_name="无邮箱审核员", unit_id=colleague.unit_id)
+    run(platform, task_reminders, date(2026, 10, 8))
+    entries = reminders_of(platform, review)
+    assert sorted(entries) == ["unit_reviewer", "unit_reviewer_nomail"]
+    assert "超期 1 个工作日" in entries["unit_reviewer"].message
+    with platform.transaction() as session:
+        session.get(Notification, entries["unit_reviewer"].id).read = True
+
+    run(platform, task_reminders, date(2026, 10, 9))
+    refreshed = reminders_of(platform, review)
+    assert {u: n.id for u, n in refreshed.items()} == {u: n.id for u, n in entries.items()}
+    mine = refreshed["unit_reviewer"]
+    assert "超期 2 个工作日" in mine.message and not mine.read
+    assert mine.created_at.date() == date(2026, 10, 9)
+    with platform.transaction() as session:
+        mailed = Counter(session.scalars(select(User.username).join(
+            EmailOutbox, EmailOutbox.user_id == User.id).where(EmailOutbox.subject.contains("超期"))))
+    assert mailed == {"unit_reviewer": 2, "applicant2": 2}  # applicant2: its own overdue form
+
+
+def reminders_of(platform, task_id: int) -> dict:
+    with platform.transaction() as session:
+        rows = session.execute(select(User.username, Notification).join(
+            Notification, Notification.user_id == User.id).where(
+            Notification.task_id == task_id, Notification.kind == "reminder")).all()
+        session.expunge_all()
+    assert len(rows) == len({username for username, _ in rows})  # one entry per user
+    return dict(rows)

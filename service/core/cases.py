@@ -37,15 +37,14 @@ class DiagramFailure(ServiceError):
 
 
 def _service_handler(platform, session: Session, instance: Instance, starter: User | None):
-    """Service-task calls for one action; the starter is loaded only if a service task runs
+    """Service-task calls for one action; the starter is loaded only if an operation reads it
     (most review steps run none, and every query costs a round trip on PostgreSQL)."""
     ctx = None
 
     def handle(_task_data, name, params):
         nonlocal ctx
         if ctx is None:
-            ctx = ServiceContext(session=session, instance=instance,
-                                 starter=starter or session.get(User, instance.starter_id),
+            ctx = ServiceContext(session=session, instance=instance, known_starter=starter,
                                  today=platform.today(), settings=platform.config,
                                  now=platform.now(), platform=platform)
         return REGISTRY.operations[name](ctx, _task_data, params)

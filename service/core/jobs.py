@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import insert_rows
 from .models import JobRun, localnow
 
 log = logging.getLogger("scheduler")
@@ -68,24 +69,29 @@ def once(session: Session, job: str, period: str, target: str, work) -> str:
     return "done"
 
 
-def once_many(session: Session, job: str, period: str, items: list, target_of, work,
+def once_many(session: Session, job: str, period: str, items: list, target_of, work_many,
               chunk: int = 500) -> dict:
-    """`once` for many targets, a chunk per savepoint (bulk speed); a chunk that meets an
-    existing key or a failure is redone one target at a time, so each keeps its own fate."""
+    """`once` for many targets: a chunk's keys go in one INSERT and `work_many(chunk)` does
+    its work in bulk, the two sharing one savepoint (not one per target). A chunk that meets
+    an existing key or a failure is redone one target at a time (`work_many([item])`), so
+    each keeps its own fate. `work_many` returns nothing; it may be called again with part
+    of a chunk it saw fail, so it should count what it did only once its writes succeeded."""
     counts = {"done": 0, "skipped": 0, "failed": 0, "nothing": 0}
     for start in range(0, len(items), chunk):
         part = items[start:start + chunk]
         savepoint = session.begin_nested()
         try:
-            for item in part:
-                session.add(JobRun(job=job, period=period, target=target_of(item),
-                                   done_at=localnow()))
-                work(item)
+            done_at = localnow()
+            insert_rows(session, JobRun, [{"job": job, "period": period,
+                                           "target": target_of(item), "done_at": done_at}
+                                          for item in part])
+            work_many(part)
             session.flush()
         except Exception:
             savepoint.rollback()
             for item in part:
-                counts[once(session, job, period, target_of(item), lambda i=item: work(i))] += 1
+                counts[once(session, job, period, target_of(item),
+                            lambda i=item: work_many([i]))] += 1
             continue
         savepoint.commit()
         counts["done"] += len(part)

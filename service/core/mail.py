@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import insert_rows
 from .models import EmailOutbox, User, localnow
 
 log = logging.getLogger(__name__)
@@ -22,16 +23,31 @@ MAX_ATTEMPTS = 20  # after that a message stays in the outbox for an admin to lo
 SIGNATURE = "\n\n—— 自流井区人才培养工作流系统（系统邮件，请勿直接回复）"
 
 
+def outbox_row(user: User, subject: str, body: str,
+               notification_id: int | None = None) -> dict | None:
+    """The outbox row of a message to `user`, as column values (None: the user has no
+    address). `queue` adds one; a job writing thousands passes them to `queue_many`."""
+    if not user.email:
+        return None
+    return {"user_id": user.id, "to_addr": user.email, "subject": subject[:300],
+            "body": body + SIGNATURE, "notification_id": notification_id,
+            "created_at": localnow(), "attempts": 0}
+
+
 def queue(session: Session, user: User, subject: str, body: str,
           notification_id: int | None = None) -> EmailOutbox | None:
     """Add a message for `user` to the outbox (nothing when the user has no address)."""
-    if not user.email:
+    values = outbox_row(user, subject, body, notification_id)
+    if values is None:
         return None
-    row = EmailOutbox(user_id=user.id, to_addr=user.email, subject=subject[:300],
-                      body=body + SIGNATURE, notification_id=notification_id,
-                      created_at=localnow(), attempts=0)
+    row = EmailOutbox(**values)
     session.add(row)
     return row
+
+
+def queue_many(session: Session, rows: list[dict]) -> None:
+    """Add the `outbox_row` rows in bulk: no ORM object, no id read back."""
+    insert_rows(session, EmailOutbox, rows)
 
 
 def build_message(config: dict, row: EmailOutbox) -> EmailMessage:

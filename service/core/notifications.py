@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from ..db import insert_rows, update_rows
 from ..errors import NotFound
 from .models import Notification, User
 
@@ -29,44 +30,90 @@ def mark_all_read(session: Session, user: User) -> int:
     return result.rowcount or 0
 
 
-_LOOK_UP = object()  # notify(): find the task's earlier reminder to this user in the database
-
-
-def notify(session: Session, user: User, kind: str, message: str, *, task_id: int | None = None,
-           subject: str | None = None, link: str | None = None, now=None,
-           earlier=_LOOK_UP) -> Notification:
-    """An in-app notification plus, where the user has an address, the same notice by email
-    (queued in the caller's transaction, see service/mail.py)."""
-    from . import mail
+def _compose(user: User, kind: str, message: str, task_id: int | None, subject: str | None,
+             link: str | None, now) -> tuple[dict, str, str]:
+    """What one notice writes: the notification's column values, and the email's subject and
+    body (for mail.queue / mail.outbox_row). Both notify paths build them here."""
     from .models import localnow
-    notification = None
-    if kind == "reminder" and task_id is not None:
-        # Reminders of one task collapse into one entry, refreshed and unread again, rather
-        # than piling up day after day (each is still sent by email). A job reminding of many
-        # tasks passes what `earlier_reminders` found (`earlier`), one query for all.
-        notification = (earlier if earlier is not _LOOK_UP else session.scalar(
-            select(Notification).where(
-                Notification.task_id == task_id, Notification.kind == "reminder",
-                Notification.user_id == user.id).order_by(Notification.id.desc()).limit(1)))
-    if notification is None:
-        notification = Notification(user_id=user.id, kind=kind, task_id=task_id)
-        session.add(notification)
-    notification.message, notification.created_at, notification.read = message, now or localnow(), False
     body = f"{user.display_name or user.username}，您好：\n\n{message}"
     if link:
         body += f"\n\n办理链接：{link}"
-    mail.queue(session, user, subject or f"【人才培养】{message[:60]}", body)
+    return ({"user_id": user.id, "kind": kind, "task_id": task_id, "message": message,
+             "created_at": now or localnow(), "read": False},
+            subject or f"【人才培养】{message[:60]}", body)
+
+
+def _collapses(kind: str, task_id: int | None) -> bool:
+    # Reminders of one task collapse into one entry, refreshed and unread again, rather than
+    # piling up day after day (each is still sent by email).
+    return kind == "reminder" and task_id is not None
+
+
+def notify(session: Session, user: User, kind: str, message: str, *, task_id: int | None = None,
+           subject: str | None = None, link: str | None = None, now=None) -> Notification:
+    """An in-app notification plus, where the user has an address, the same notice by email
+    (queued in the caller's transaction, see service/mail.py)."""
+    from . import mail
+    values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
+    notification = None
+    if _collapses(kind, task_id):
+        notification = session.scalar(select(Notification).where(
+            Notification.task_id == task_id, Notification.kind == "reminder",
+            Notification.user_id == user.id).order_by(Notification.id.desc()).limit(1))
+    if notification is None:
+        notification = Notification(**values)
+        session.add(notification)
+    else:
+        notification.message, notification.created_at, notification.read = (
+            values["message"], values["created_at"], False)
+    mail.queue(session, user, subject, body)
     return notification
 
 
-def earlier_reminders(session: Session, task_ids: list[int]) -> dict:
-    """{(user id, task id): the latest reminder} for the tasks `task_ids`, in chunked queries."""
+class Batch:
+    """Notices gathered by a job and written in three statements (`write`) instead of an ORM
+    object each: the same rows `notify` writes, collapsing reminders alike. `earlier`:
+    {(user id, task id): notification id} from `earlier_reminders`, one query for all."""
+
+    def __init__(self, earlier: dict):
+        self.earlier = earlier
+        self.new: list[dict] = []
+        self.refreshed: list[dict] = []
+        self.mails: list[dict] = []
+
+    def add(self, user: User, kind: str, message: str, *, task_id: int | None = None,
+            subject: str | None = None, link: str | None = None, now=None) -> None:
+        from . import mail
+        values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
+        earlier = self.earlier.get((user.id, task_id)) if _collapses(kind, task_id) else None
+        if earlier is None:
+            self.new.append(values)
+        else:
+            self.refreshed.append({"id": earlier, "message": values["message"],
+                                   "created_at": values["created_at"], "read": False})
+        email = mail.outbox_row(user, subject, body)
+        if email is not None:
+            self.mails.append(email)
+
+    def write(self, session: Session) -> None:
+        from . import mail
+        insert_rows(session, Notification, self.new)
+        update_rows(session, Notification, self.refreshed)
+        mail.queue_many(session, self.mails)
+        self.new, self.refreshed, self.mails = [], [], []
+
+
+def earlier_reminders(session: Session, task_ids) -> dict:
+    """{(user id, task id): id of the latest reminder} for the tasks `task_ids` (a SELECT of
+    their ids) in one query: the database joins, which holds up however many tasks and
+    whatever its statistics say (500-id IN lists were scanned whole on PostgreSQL when the
+    table had just grown)."""
     found: dict = {}
-    for start in range(0, len(task_ids), 500):
-        for row in session.scalars(select(Notification).where(
-                Notification.kind == "reminder",
-                Notification.task_id.in_(task_ids[start:start + 500])).order_by(Notification.id)):
-            found[(row.user_id, row.task_id)] = row
+    for row_id, user_id, task_id in session.execute(
+            select(Notification.id, Notification.user_id, Notification.task_id).where(
+                Notification.kind == "reminder", Notification.task_id.in_(task_ids))
+            .order_by(Notification.id)):
+        found[(user_id, task_id)] = row_id
     return found
 
 
@@ -92,9 +139,9 @@ def task_recipients(session: Session, task, role: str | None = None,
     role = role or task.role
     if role is None:
         return []
-    probe = HumanTask(role=role, unit_id=task.unit_id, department_id=task.department_id,
-                      starter_id=task.starter_id)
     if users_by_role is None:
+        probe = HumanTask(role=role, unit_id=task.unit_id, department_id=task.department_id,
+                          starter_id=task.starter_id)
         return [user for user in users_with_role(session, role) if access.may_work(user, probe)]
     # A job reminding thousands of tasks asks the same few scopes again and again: cache the
     # answer per (role, unit, department), still decided by access.may_work.
@@ -102,7 +149,7 @@ def task_recipients(session: Session, task, role: str | None = None,
     if scope not in users_by_role:
         if role not in users_by_role:
             users_by_role[role] = users_with_role(session, role)
-        probe.starter_id = None
+        probe = HumanTask(role=role, unit_id=task.unit_id, department_id=task.department_id)
         users_by_role[scope] = [u for u in users_by_role[role] if access.may_work(u, probe)]
     return [u for u in users_by_role[scope] if u.id != task.starter_id]
 

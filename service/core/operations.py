@@ -19,13 +19,21 @@ from .registry import REGISTRY
 class ServiceContext:
     session: Session
     instance: Instance
-    starter: User
     today: date
     settings: dict
     now: datetime | None = None
     # The platform running this action (a DatedPlatform in a job): lets an operation start a
     # follow-up case in the same transaction.
     platform: object = None
+    known_starter: User | None = None  # the caller's, when it had it at hand
+
+    @property
+    def starter(self) -> User:
+        # Read on first use: most operations (a timer's reminder) never ask, and a fired timer
+        # should not pay a round trip for it.
+        if self.known_starter is None:
+            self.known_starter = self.session.get(User, self.instance.starter_id)
+        return self.known_starter
 
 
 @REGISTRY.operation

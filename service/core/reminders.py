@@ -34,29 +34,35 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
         return summary
     cutoff = overdue_cutoff(as_of)
     done = done_targets(session, "task_reminders", period)
-    overdue = [t for t in session.scalars(select(HumanTask).where(
-        HumanTask.due_at < cutoff, HumanTask.status == "ready").order_by(HumanTask.due_at))
-        if f"task:{t.id}" not in done]
+    # Columns, not ORM objects: the job only reads them, ten thousand at a time.
+    is_overdue = (HumanTask.due_at < cutoff, HumanTask.status == "ready")
+    overdue = [t for t in session.execute(select(*_TASK_COLUMNS).where(*is_overdue)
+                                          .order_by(HumanTask.due_at))
+               if f"task:{t.id}" not in done]
     summary["skipped"] = len(done)
     escalate_after = int(values["reminder_escalation_days"])
     supervisors = values["escalation_roles"] or {}
     users_by_role: dict[str, list[User]] = {}
     now = DatedPlatform(platform, as_of).now()
-    earlier = notifications.earlier_reminders(session, [t.id for t in overdue])
+    earlier = notifications.earlier_reminders(session, select(HumanTask.id).where(*is_overdue)) \
+        if overdue else {}
+    late_by_due: dict[date, int] = {}
 
-    def remind(task: HumanTask) -> None:
-        late = max(calendar.workdays_between(task.due_at.date(), as_of), 0)
+    def remind(task, batch: notifications.Batch) -> tuple[int, int]:
+        due = task.due_at.date()
+        if due not in late_by_due:
+            late_by_due[due] = max(calendar.workdays_between(due, as_of), 0)
+        late = late_by_due[due]
         link = notifications.task_link(values["base_url"], task.id)
         what = f"“{task.applicant_name or '申请人'}”的“{task.title}”"
         told = set()
         for user in notifications.task_recipients(session, task, users_by_role=users_by_role):
-            notifications.notify(
-                session, user, "reminder",
-                f"待办超期提醒：{what}已于 {task.due_at:%Y-%m-%d} 到期（超期 {late} 个工作日），请尽快办理。",
-                task_id=task.id, subject=f"【人才培养】待办超期提醒：{task.title}", link=link, now=now,
-                earlier=earlier.get((user.id, task.id)))
+            batch.add(user, "reminder",
+                      f"待办超期提醒：{what}已于 {task.due_at:%Y-%m-%d} 到期（超期 {late} 个工作日），请尽快办理。",
+                      task_id=task.id, subject=f"【人才培养】待办超期提醒：{task.title}", link=link,
+                      now=now)
             told.add(user.id)
-            summary["notified"] += 1
+        escalated = 0
         role = supervisors.get(task.role or "applicant")
         if escalate_after and late >= escalate_after and role:
             if role == "department_reviewer" and task.department_id is None:
@@ -65,18 +71,38 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
                                                       users_by_role=users_by_role):
                 if user.id in told:
                     continue
-                notifications.notify(
-                    session, user, "reminder",
-                    f"督办提醒：{what}已超期 {late} 个工作日仍未办理，请督促办理。",
-                    task_id=task.id, subject=f"【人才培养】督办提醒：{task.title}", link=link, now=now,
-                    earlier=earlier.get((user.id, task.id)))
-                summary["escalated"] += 1
+                batch.add(user, "reminder",
+                          f"督办提醒：{what}已超期 {late} 个工作日仍未办理，请督促办理。",
+                          task_id=task.id, subject=f"【人才培养】督办提醒：{task.title}", link=link,
+                          now=now)
+                escalated += 1
+        return len(told), escalated
 
-    counts = once_many(session, "task_reminders", period, overdue, lambda t: f"task:{t.id}", remind)
+    def remind_many(tasks: list) -> None:
+        # The holders in one query; task_recipients then finds them in the session's identity
+        # map (which holds them only while referenced: hence the name kept till the end).
+        holder_ids = {t.assignee_id for t in tasks if t.assignee_id is not None}
+        holders = list(session.scalars(select(User).where(User.id.in_(holder_ids)))) \
+            if holder_ids else []
+        batch = notifications.Batch(earlier)
+        counted = [remind(task, batch) for task in tasks]
+        batch.write(session)
+        # Counted once written: a chunk that failed is redone task by task and counted then.
+        summary["notified"] += sum(n for n, _ in counted)
+        summary["escalated"] += sum(e for _, e in counted)
+        del holders
+
+    counts = once_many(session, "task_reminders", period, overdue, lambda t: f"task:{t.id}",
+                       remind_many)
     summary["tasks"] = counts["done"]
     summary["skipped"] += counts["skipped"]
     summary["failed"] = counts["failed"]
     return summary
+
+
+_TASK_COLUMNS = (HumanTask.id, HumanTask.title, HumanTask.applicant_name, HumanTask.due_at,
+                 HumanTask.role, HumanTask.unit_id, HumanTask.department_id,
+                 HumanTask.starter_id, HumanTask.assignee_id)
 
 
 @REGISTRY.operation
@@ -87,7 +113,7 @@ def remind_task_holders(ctx, data: dict, params: dict) -> int:
     tasks = list(ctx.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == ctx.instance.id, HumanTask.status == "ready",
         HumanTask.name == name)))
-    base_url = settings_store.get(ctx.session, ctx.settings, "base_url")
+    base_url = ctx.platform.settings(ctx.session)["base_url"]  # the cache: no read per case
     told = 0
     for task in tasks:
         message = (f"“{task.applicant_name or '申请人'}”的“{task.title}”已等待较长时间，"
