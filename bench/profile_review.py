@@ -29,6 +29,7 @@ from fresh_db import drop_fresh, fresh_platform  # noqa: E402
 from talentflow.core import cases, events  # noqa: E402
 from talentflow.core.definitions import DefinitionCache  # noqa: E402
 from talentflow.engine.runtime import Runtime  # noqa: E402
+from talentflow.server import tune_garbage_collector  # noqa: E402
 
 # (object, attribute, phase): outermost first; time spent in a nested phase is its own.
 PHASES = [
@@ -95,6 +96,7 @@ def main() -> None:
     platform = fresh_platform(args.database_url, "talentflow-profile-")
     try:
         bench = Bench(platform)
+        tune_garbage_collector()  # as `talentflow serve` does in each worker
         case_ids = prepare_cases(bench, args.cases * (args.rounds + 1))
         tasks = {t["instance_id"]: t["id"] for t in bench.inbox("unit_reviewer")}
         ids = [tasks[c] for c in case_ids]

@@ -9,10 +9,26 @@ waitress (threads, one process) is the fallback where gunicorn is not available,
 `--server waitress` asks for."""
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
 import sys
+
+
+# Python's default (700 allocations) runs a young collection every few ORM rows, and the
+# oldest generation — which holds the hot-instance cache's live workflows — is swept whole
+# every few hundred requests, ~50 ms each here. Measured in-process over 540 requests: 0.33 s
+# of collection with the defaults, 0.07 s with these (bench/profile_review.py's run).
+GC_THRESHOLDS = (10_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """In a serving process, once the app is built: what startup made (modules, compiled
+    diagrams) is frozen out of the collector's sweeps, and collections run less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def default_workers() -> int:
@@ -41,7 +57,9 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, scheduler: 
 
         def load(self):
             from .app import create_app  # in the worker, after the fork
-            return create_app()
+            app = create_app()
+            tune_garbage_collector()
+            return app
 
     runner = _start_scheduler_process() if scheduler else None
     try:
@@ -65,6 +83,7 @@ def serve_waitress(platform, host: str, port: int, threads: int, scheduler: bool
 
     from .app import create_app
     app = create_app(platform=platform)
+    tune_garbage_collector()
     running = None
     if scheduler:
         from .scheduler.runner import start_scheduler
