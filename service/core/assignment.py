@@ -6,8 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from . import access, cases, notifications
-from . import settings as settings_store
+from . import access, case_locks, cases, notifications
 from .models import HumanTask, User
 
 
@@ -26,7 +25,7 @@ def may_assign(user: User, task: HumanTask) -> bool:
 
 
 def _locked(session: Session, user: User, task_id: int) -> HumanTask:
-    task = cases.lock_task_row(session, task_id).task
+    task = case_locks.lock_task_row(session, task_id).task
     if task is None or not access.may_see_task(user, task):
         raise NotFound("任务不存在 / no such task")
     return task
@@ -50,7 +49,7 @@ def assign(platform, session: Session, user: User, task_id: int, username) -> Hu
     if task.assignee_id == target.id:
         return task
     task.assignee_id = target.id
-    base_url = settings_store.get(session, platform.config, "base_url")
+    base_url = platform.settings(session)["base_url"]
     by = user.display_name or user.username
     notifications.notify(
         session, target, "assigned",
