@@ -26,13 +26,17 @@ smoke-wheel:
 	bash .ci/wheel-smoke
 
 # Speed through the real server over sockets, SQLite and the machine's PostgreSQL (set
-# BENCH_PG_URL to another server), then the in-process core and job figures.
+# BENCH_PG_URL to another server), where one review completion's time goes, then the
+# in-process core figures and the jobs on both databases.
 BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench: install
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_http.py --database-url $(BENCH_PG_URL)
+	$(BIN)/python bench/profile_review.py
+	$(BIN)/python bench/profile_review.py --database-url $(BENCH_PG_URL)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_jobs.py
+	$(BIN)/python bench/bench_jobs.py --database-url $(BENCH_PG_URL)
 
 # Refresh the committed browser assets from the versions pinned in package.json /
 # package-lock.json (needs Node.js/npm; commit the result). Only what the pages load is kept.

@@ -98,7 +98,8 @@ def main() -> None:
         bench = Bench(platform)
         tune_garbage_collector()  # as `talentflow serve` does in each worker
         case_ids = prepare_cases(bench, args.cases * (args.rounds + 1))
-        tasks = {t["instance_id"]: t["id"] for t in bench.inbox("unit_reviewer")}
+        inbox = bench.client.get("/api/tasks?limit=1000", headers=bench.headers("unit_reviewer"))
+        tasks = {t["instance_id"]: t["id"] for t in inbox.get_json()}
         ids = [tasks[c] for c in case_ids]
         profiler = Profiler(platform.engine)
         rounds = []
