@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, engine_clock
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from . import access, definitions, drafts, events, returns
+from . import access, case_locks, definitions, drafts, events, returns
 from . import settings as settings_store
 from .forms import validate_submission
-from .case_locks import LockedTask, lock_instance, lock_task_row, open_rows
+from .case_locks import LockedTask, lock_instance, lock_task_row
 from .models import HistoryEvent, HumanTask, Instance, Unit, User
 from .operations import ServiceContext
 from .registry import REGISTRY
@@ -243,7 +243,7 @@ def migrate(platform, session: Session, user: User, instance_id: int, version: i
                              at=platform.now(), decision="migrate",
                              comment=f"第 {from_version} 版 → 第 {target.version} 版"))
     _run(platform, session, instance, None, live.run)
-    _save(platform, session, instance, live, open_rows=open_rows(session, instance.id),
+    _save(platform, session, instance, live, open_rows=case_locks.open_rows(session, instance.id),
           retitle=True)
     return instance
 
@@ -312,10 +312,10 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
     `retitle`: the case moved to another version, open rows take that version's title, form
     and role. Returns the rows it added (the tasks that opened)."""
     if rows is None:
-        rows = open_rows(session, instance.id)
-    open_rows = {row.spiff_task_id: row for row in rows}
+        rows = case_locks.open_rows(session, instance.id)
+    indexed = {row.spiff_task_id: row for row in rows}
     ready = {t.id: t for t in live.ready_user_tasks()} if instance.status == "running" else {}
-    for spiff_id, row in open_rows.items():
+    for spiff_id, row in indexed.items():
         if spiff_id not in ready:
             row.status = "cancelled"
         else:
@@ -327,7 +327,7 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
     values = None
     opened = []
     for spiff_id, ready_task in ready.items():
-        if spiff_id in open_rows:
+        if spiff_id in indexed:
             continue
         info = live.compiled.task_info(ready_task.process, ready_task.name)
         values = values or platform.settings(session)
