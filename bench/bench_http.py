@@ -4,6 +4,7 @@ same run as the baseline, and the in-process (Flask test client) figure beside i
 
   review   POST /api/tasks/<id>/complete of `unit_review` (talent_selection), one per case
   inbox    GET /api/tasks of the unit reviewer (60 open tasks; then among 10,000 cases)
+  floor    GET /api/me: what every signed-in request pays (HTTP, token, user row, transaction)
   load     review completions per second from --clients concurrent keep-alive clients
   raw      the same review step in SpiffWorkflow alone: load (deserialize) + complete + run +
            save (serialize); and "hot": complete + run + save of a workflow kept in memory
@@ -254,6 +255,8 @@ def main() -> None:
         for _ in range(50):
             reviewer.call("GET", "/api/tasks")
         inbox_ms = [timed(lambda: reviewer.call("GET", "/api/tasks")) for _ in range(args.cases)]
+        # what any signed-in request pays: HTTP, the token, the user's row, the transaction
+        floor_ms = [timed(lambda: reviewer.call("GET", "/api/me")) for _ in range(args.cases)]
         measured = Client(port, reviewer.token)
         measured.call("GET", "/api/tasks")
         measured.app_ms.clear()
@@ -300,6 +303,7 @@ def main() -> None:
     print(f"load    {args.clients} clients, review completions      {rate:7.1f} /s   (target >= 200/s)")
     print(f"load    CPU per completion: server {load_cpu[0]:.2f} ms, PostgreSQL {load_cpu[1]:.2f} ms, "
           f"clients {load_cpu[2]:.2f} ms ({os.cpu_count()} cores)")
+    print(f"floor   GET /api/me (any signed-in request)  {stats(floor_ms)}")
     print(f"inbox   GET /api/tasks, {args.cases} open tasks          {stats(inbox_ms)}   (target < 5 ms)")
     print(f"inbox   same, {args.populate:,} more cases stored      {stats(big_inbox_ms)}   (target < 10 ms)")
     load_hits = sum(c.hits for c in loaders)
