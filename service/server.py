@@ -16,11 +16,12 @@ import subprocess
 import sys
 
 
-# Python's default (700 allocations) runs a young collection every few ORM rows, and the
-# oldest generation — which holds the hot-instance cache's live workflows — is swept whole
-# every few hundred requests, ~50 ms each here. Measured in-process over 540 requests: 0.33 s
-# of collection with the defaults, 0.07 s with these (bench/profile_review.py's run).
-GC_THRESHOLDS = (10_000, 50, 100)
+# Python's default (700 allocations) runs a young collection every few ORM rows, and the full
+# sweeps cross the hot-instance cache's live workflows: ~100 ms each here. Over 300 review
+# completions in-process (bench/profile_review.py on SQLite) the defaults collected 352 times
+# for 0.27 s, two of them full sweeps; with these, 19 times for 0.1 s. The oldest generation is
+# still swept now and then, so evicted workflows (cyclic, long-lived) are freed.
+GC_THRESHOLDS = (10_000, 10, 10)
 
 
 def tune_garbage_collector() -> None:
