@@ -190,17 +190,22 @@ class TaskDraft(Base):
     saved_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
 
 
-class Attachment(Base):
-    __tablename__ = "attachments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
+class StoredFile:
+    """The columns of an uploaded file kept under UPLOAD_DIR, as core/attachments.store_upload
+    fills them: case attachments and talent certificates alike."""
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     storage_name: Mapped[str] = mapped_column(String(100))
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Attachment(StoredFile, Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=localnow)
 
 

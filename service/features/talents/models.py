@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...core.models import Base
+from ...core.models import Base, StoredFile
 
 
 class Talent(Base):
@@ -139,17 +139,11 @@ class ServiceBreach(Base):
     found_on: Mapped[date] = mapped_column(Date)
 
 
-class TalentCertificate(Base):
+class TalentCertificate(StoredFile, Base):
     """A certificate copy (PDF, PNG, JPEG) of a training, practice or mentorship record."""
     __tablename__ = "talent_certificates"
     id: Mapped[int] = mapped_column(primary_key=True)
     talent_id: Mapped[int] = mapped_column(ForeignKey("talents.id"), index=True)
     record_kind: Mapped[str] = mapped_column(String(20))  # trainings | practice | mentors
     record_id: Mapped[int] = mapped_column(Integer)
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    storage_name: Mapped[str] = mapped_column(String(100))
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime)
