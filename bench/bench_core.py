@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from talentflow.app import create_app  # noqa: E402
 from talentflow.models import HistoryEvent, HumanTask, Instance, Unit, User, UserRole  # noqa: E402
 from talentflow.platform import Platform  # noqa: E402
-from fresh_db import fresh_platform  # noqa: E402
+from fresh_db import drop_fresh, fresh_platform  # noqa: E402
 from talentflow.core.security import hash_password  # noqa: E402
 
 
@@ -202,6 +202,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
     platform = fresh_platform(args.database_url, "talentflow-bench-")
+    try:
+        measure(platform, args)
+    finally:  # a PostgreSQL run leaves no database behind
+        drop_fresh(platform)
+
+
+def measure(platform, args) -> None:
     with platform.sessions() as session:
         unit_id = session.scalar(select(User.unit_id).where(User.username == "unit_reviewer"))
     bench = Bench(platform)

@@ -31,7 +31,7 @@ from talentflow.core.reminders import task_reminders  # noqa: E402
 from talentflow.core.timers import timer_events
 from talentflow.app import create_app  # noqa: E402
 from talentflow.models import HumanTask, Instance, Notification, Unit  # noqa: E402
-from fresh_db import fresh_platform  # noqa: E402
+from fresh_db import drop_fresh, fresh_platform  # noqa: E402
 
 
 def walk_to_leadership(platform) -> int:
@@ -84,6 +84,13 @@ def main() -> None:
     parser.add_argument("--timers", type=int, default=1_000)
     args = parser.parse_args()
     platform = fresh_platform(args.database_url, "talentflow-bench-jobs-")
+    try:
+        measure(platform, args)
+    finally:  # a PostgreSQL run leaves no database behind
+        drop_fresh(platform)
+
+
+def measure(platform, args) -> None:
     template_id = walk_to_leadership(platform)
     today = platform.today()
     with platform.transaction() as session:
