@@ -38,11 +38,8 @@ def inbox(session: Session, user: User, limit: int = 200, offset: int = 0) -> li
                                 .limit(limit).offset(offset)))
 
 
-def _done_order():
-    return HumanTask.completed_at.desc(), HumanTask.id.desc()
-
-
 def done(session: Session, user: User, limit: int = 200, offset: int = 0) -> list:
     """已办 as rows of LISTED, the latest first."""
-    return list(session.execute(_listed(HumanTask.completed_by == user.id, *_done_order())
+    return list(session.execute(_listed(HumanTask.completed_by == user.id,
+                                        HumanTask.completed_at.desc(), HumanTask.id.desc())
                                 .limit(limit).offset(offset)))
