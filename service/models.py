@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .core.models import (  # noqa: F401
-    Attachment, Base, Campaign, Department, EmailOutbox, HistoryEvent, HumanTask, Instance, JobRun,
-    JobStatus, LoginFailure, Notification, ProcessDefinition, Setting, TaskDraft, Unit, User,
+    Attachment, Base, Campaign, Department, DirectoryRevision, EmailOutbox, HistoryEvent, HumanTask,
+    Instance, JobRun, JobStatus, LoginFailure, Notification, ProcessDefinition, Setting, TaskDraft, Unit, User,
     UserRole, WebSession, localnow,
 )
 from .features.rewards.models import Reward  # noqa: F401

@@ -12,6 +12,7 @@ from .core import settings as settings_store
 from .core.clock import localnow, localtoday
 from .core.definitions import DefinitionCache
 from .core.forms import FormRegistry
+from .core.recipients import RoleHolders
 from .core.workdays import WorkCalendar
 from .db import make_engine, make_session_factory, transaction
 from .engine import Runtime
@@ -28,6 +29,7 @@ class Platform:
         self.forms = FormRegistry(Path(self.config["FORMS_DIR"]))
         self.definitions = DefinitionCache(self.forms)
         self.runtime = Runtime()
+        self.role_holders = RoleHolders()
         self.calendar = WorkCalendar.from_file()
         self._settings = None
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from ..db import is_postgres
 from ..errors import NotFound
 from .models import HumanTask, Instance, TaskDraft
+from .recipients import REVISION_COLUMN, remember_revision
 
 
 def lock_instance(session: Session, instance_id: int) -> Instance:
@@ -36,7 +37,7 @@ def _lock_statements():
     """The two reads of lock_task_row, built once (building an ORM statement costs more Python
     than PostgreSQL takes to answer it); the ids are bound per call."""
     task_id = bindparam("task_id")
-    case = select(Instance).where(Instance.id == select(HumanTask.instance_id).where(
+    case = select(Instance, REVISION_COLUMN).where(Instance.id == select(HumanTask.instance_id).where(
         HumanTask.id == task_id).scalar_subquery()).execution_options(populate_existing=True)
     done = aliased(HumanTask)
     instance_id = bindparam("instance_id")
@@ -62,9 +63,11 @@ def lock_task_row(session, task_id) -> LockedTask:
     completed before (what the action's notices need). No authorization: callers decide who
     may act."""
     query = _LOCK_CASE_FOR_UPDATE if is_postgres(session) else _LOCK_CASE
-    instance = session.scalars(query, {"task_id": task_id}).first()
-    if instance is None:
+    locked = session.execute(query, {"task_id": task_id}).first()
+    if locked is None:
         return LockedTask(None, None, [], frozenset(), None)
+    instance, revision = locked
+    remember_revision(session, revision)
     found = session.execute(_OPEN_ROWS_UNDER_LOCK, {"instance_id": instance.id}).all()
     open_rows = [row for row, _, _ in found]
     drafted = frozenset(row.id for row, draft, _ in found if draft)

@@ -77,7 +77,7 @@ def case_changed(platform, session: Session, instance: Instance, opened: list[Hu
         if row.id in told_starter_of:
             continue
         what = f"“{row.applicant_name or '申请人'}”的“{row.title}”"
-        for user in notifications.task_recipients(session, row):
+        for user in notifications.task_recipients(session, row, holders=platform.role_holders):
             if user.id == actor_id:
                 continue
             notifications.notify(

@@ -63,6 +63,16 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+class DirectoryRevision(Base):
+    """One row (id 1) whose `n` the database's triggers raise on every change to users or
+    their roles, whoever makes it (migration 0009): what a process caches of the directory is
+    current while `n` is unchanged (core/recipients.py). Writers of the directory take its row
+    lock, so `n` grows in commit order."""
+    __tablename__ = "directory_revision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class ProcessDefinition(Base):
     """One deployed version of a BPMN process or a DMN decision."""
     __tablename__ = "process_definitions"

@@ -127,7 +127,7 @@ def users_with_role(session: Session, role: str) -> list[User]:
 
 
 def task_recipients(session: Session, task, role: str | None = None,
-                    users_by_role: dict | None = None) -> list[User]:
+                    users_by_role: dict | None = None, holders=None) -> list[User]:
     """Who is reminded of `task`: its holder, or when unclaimed the users of its role within
     the task's scope (the inbox rules of service/access.py). With `role`, the users of that
     role who would be in scope of the same case (escalation to a supervising role)."""
@@ -142,7 +142,8 @@ def task_recipients(session: Session, task, role: str | None = None,
     if users_by_role is None:
         probe = HumanTask(role=role, unit_id=task.unit_id, department_id=task.department_id,
                           starter_id=task.starter_id)
-        return [user for user in users_with_role(session, role) if access.may_work(user, probe)]
+        users = holders.of_role(session, role) if holders else users_with_role(session, role)
+        return [user for user in users if access.may_work(user, probe)]
     # A job reminding thousands of tasks asks the same few scopes again and again: cache the
     # answer per (role, unit, department), still decided by access.may_work.
     scope = (role, task.unit_id, task.department_id)
