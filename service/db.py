@@ -8,6 +8,8 @@ from sqlalchemy import create_engine, event, exc, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import appends
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -75,7 +77,9 @@ def is_postgres(session: Session) -> bool:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    appends.install(factory)
+    return factory
 
 
 @contextmanager
@@ -103,7 +107,8 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
     executemany for the tens of thousands a job writes; elsewhere one executemany."""
     if not rows:
         return
-    session.flush()  # as session.execute would: pending rows first, the FKs may need them
+    appends.write(session)  # as session.execute would: pending rows first, the FKs may need them
+    session.flush()
     connection = session.connection()
     if not _psycopg(connection):
         session.execute(insert(model), rows)
@@ -124,6 +129,7 @@ def update_rows(session: Session, model, rows: list[dict]) -> None:
     executemany there costs a statement per row); elsewhere one executemany."""
     if not rows:
         return
+    appends.write(session)
     session.flush()
     connection = session.connection()
     if not _psycopg(connection):

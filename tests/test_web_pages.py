@@ -13,7 +13,7 @@ from sqlalchemy import select
 from conftest import application_form
 from flows import submit_selection
 from talentflow.core import notifications
-from talentflow.models import Campaign, User
+from talentflow.models import Campaign, Notification, User
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -280,9 +280,9 @@ def test_api_errors_stay_json(api):
 def test_notification_bell_counts_unread(platform, web):
     with platform.transaction() as session:
         user = session.scalars(select(User).where(User.username == "applicant")).one()
-        note = notifications.notify(session, user, "reminder", "您有一项待办即将到期")
-        session.flush()
-        note_id = note.id
+        notifications.notify(session, user, "reminder", "您有一项待办即将到期")
+    with platform.transaction() as session:
+        note_id = session.scalar(select(Notification.id).where(Notification.user_id == user.id))
     applicant = web("applicant")
     assert "data-unread>1<" in text(applicant.get("/"))
     assert "您有一项待办即将到期" in text(applicant.get("/notifications"))

@@ -11,6 +11,7 @@ import secrets
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .. import appends
 from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, engine_clock
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import access, case_locks, definitions, drafts, events, returns
@@ -188,10 +189,8 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
     task.status, task.assignee_id = "completed", user.id
     task.completed_by, task.completed_at = user.id, now
     task.decision = decision
-    session.add(HistoryEvent(instance_id=instance.id, task_name=task.name, title=task.title,
-                             user_id=user.id, at=now, decision=decision,
-                             comment=cleaned.get("comment") if task.form == REVIEW_FORM else None,
-                             return_to=return_to))
+    _record(session, instance, task.name, task.title, user, now, decision,
+            cleaned.get("comment") if task.form == REVIEW_FORM else None, return_to)
     if task.id in drafted:
         drafts.discard(session, task.id)
     _save(platform, session, instance, live,
@@ -212,9 +211,7 @@ def withdraw(platform, session: Session, user: User, instance_id: int, comment: 
         raise Conflict("案件已结束，不能撤回 / the case has ended")
     live = _load(platform, session, instance)
     live.cancel()
-    session.add(HistoryEvent(instance_id=instance.id, task_name="withdraw", title="申请人撤回",
-                             user_id=user.id, at=platform.now(), decision="withdraw",
-                             comment=comment))
+    _record(session, instance, "withdraw", "申请人撤回", user, platform.now(), "withdraw", comment)
     _save(platform, session, instance, live, status="cancelled", actor=user)
     return instance
 
@@ -238,10 +235,8 @@ def migrate(platform, session: Session, user: User, instance_id: int, version: i
                        {"missing_tasks": missing})
     from_version = instance.version
     instance.definition_id, instance.version = target.id, target.version
-    session.add(HistoryEvent(instance_id=instance.id, task_name="migrate",
-                             title=f"迁移到第 {target.version} 版", user_id=user.id,
-                             at=platform.now(), decision="migrate",
-                             comment=f"第 {from_version} 版 → 第 {target.version} 版"))
+    _record(session, instance, "migrate", f"迁移到第 {target.version} 版", user, platform.now(),
+            "migrate", f"第 {from_version} 版 → 第 {target.version} 版")
     _run(platform, session, instance, None, live.run)
     _save(platform, session, instance, live, open_rows=case_locks.open_rows(session, instance.id),
           retitle=True)
@@ -260,6 +255,14 @@ def fire_timers(platform, session: Session, instance_id: int) -> bool:
     _run(platform, session, instance, None, live.fire_timers)
     _save(platform, session, instance, live)
     return True
+
+
+def _record(session, instance: Instance, task_name: str, title: str, user: User, at,
+            decision: str, comment: str | None, return_to: str | None = None) -> None:
+    """One line of the case's history (appended: written with the action's notices)."""
+    appends.add(session, HistoryEvent, {
+        "instance_id": instance.id, "task_name": task_name, "title": title, "user_id": user.id,
+        "at": at, "decision": decision, "comment": comment, "return_to": return_to})
 
 
 def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str | None = None,

@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import appends
 from ..db import insert_rows
 from .models import EmailOutbox, User, localnow
 
@@ -35,14 +36,12 @@ def outbox_row(user: User, subject: str, body: str,
 
 
 def queue(session: Session, user: User, subject: str, body: str,
-          notification_id: int | None = None) -> EmailOutbox | None:
-    """Add a message for `user` to the outbox (nothing when the user has no address)."""
+          notification_id: int | None = None) -> None:
+    """Add a message for `user` to the outbox (nothing when the user has no address), written
+    with the action's other appended rows (service/appends.py)."""
     values = outbox_row(user, subject, body, notification_id)
-    if values is None:
-        return None
-    row = EmailOutbox(**values)
-    session.add(row)
-    return row
+    if values is not None:
+        appends.add(session, EmailOutbox, values)
 
 
 def queue_many(session: Session, rows: list[dict]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from .. import appends
 from ..db import insert_rows, update_rows
 from ..errors import NotFound
 from .models import Notification, User
@@ -50,24 +51,23 @@ def _collapses(kind: str, task_id: int | None) -> bool:
 
 
 def notify(session: Session, user: User, kind: str, message: str, *, task_id: int | None = None,
-           subject: str | None = None, link: str | None = None, now=None) -> Notification:
+           subject: str | None = None, link: str | None = None, now=None) -> None:
     """An in-app notification plus, where the user has an address, the same notice by email
-    (queued in the caller's transaction, see service/mail.py)."""
+    (queued in the caller's transaction, see service/mail.py). Both rows are written with the
+    action's other appended rows (service/appends.py): nothing reads their ids back."""
     from . import mail
     values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
-    notification = None
+    earlier = None
     if _collapses(kind, task_id):
-        notification = session.scalar(select(Notification).where(
+        earlier = session.scalar(select(Notification).where(
             Notification.task_id == task_id, Notification.kind == "reminder",
             Notification.user_id == user.id).order_by(Notification.id.desc()).limit(1))
-    if notification is None:
-        notification = Notification(**values)
-        session.add(notification)
+    if earlier is None:
+        appends.add(session, Notification, values)
     else:
-        notification.message, notification.created_at, notification.read = (
+        earlier.message, earlier.created_at, earlier.read = (
             values["message"], values["created_at"], False)
     mail.queue(session, user, subject, body)
-    return notification
 
 
 class Batch:
