@@ -45,6 +45,15 @@ def test_done_rows_equal_the_schema_documents(api):
         assert item == _as_schema_writes_it(api, item["id"], "unit_reviewer")
 
 
+def test_a_completions_answer_equals_the_schema_document(api):
+    instance_id = submit_selection(api, "applicant")
+    task = api.task_of(instance_id, "unit_reviewer", "unit_review")
+    answer = api.complete(task["id"], {"decision": "approve", "comment": "同意"},
+                          "unit_reviewer").get_json()
+    assert set(answer) == TASK_OUT_FIELDS and answer["status"] == "completed"
+    assert answer == _as_schema_writes_it(api, task["id"], "unit_reviewer")
+
+
 def test_server_timing_reports_the_hot_instance_cache_only_when_asked(platform, seeded):
     from conftest import ApiClient
     from talentflow.app import create_app

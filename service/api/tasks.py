@@ -150,4 +150,4 @@ def delete_draft(task_id):
 @transactional
 def complete(body, task_id):
     task = cases.complete(platform(), db(), current_user(), task_id, body["data"])
-    return task_view(task)
+    return json_response(task_view(task))
