@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, event, exc, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import appends
+from . import deferred
 
 
 def make_engine(url: str) -> Engine:
@@ -78,7 +78,7 @@ def is_postgres(session: Session) -> bool:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
-    appends.install(factory)
+    deferred.install(factory)
     return factory
 
 
@@ -107,7 +107,7 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
     executemany for the tens of thousands a job writes; elsewhere one executemany."""
     if not rows:
         return
-    appends.write(session)  # as session.execute would: pending rows first, the FKs may need them
+    deferred.write(session)  # as session.execute would: pending rows first, the FKs may need them
     session.flush()
     connection = session.connection()
     if not _psycopg(connection):
@@ -129,7 +129,7 @@ def update_rows(session: Session, model, rows: list[dict]) -> None:
     executemany there costs a statement per row); elsewhere one executemany."""
     if not rows:
         return
-    appends.write(session)
+    deferred.write(session)
     session.flush()
     connection = session.connection()
     if not _psycopg(connection):

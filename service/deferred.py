@@ -26,6 +26,7 @@ class _Pending:
     def __init__(self):
         self.inserts: dict = {}  # (table, keys) -> [values], in the order first queued
         self.updates: dict = {}  # (table, id) -> [conditions, values, versioned]
+        self.updated: list = []  # the ORM objects given values not yet written
 
 
 def _pending(session: Session) -> _Pending:
@@ -55,6 +56,7 @@ def update(session: Session, obj, values: dict) -> None:
     entry = pending.get((table, ident))
     if entry is None:
         entry = pending[(table, ident)] = [[key == ident], {}, False]
+        _pending(session).updated.append(obj)
         version = mapper.version_id_col
         if version is not None:
             current = getattr(obj, version.key)
@@ -116,4 +118,16 @@ def install(factory: sessionmaker) -> None:
 
     @event.listens_for(factory, "after_soft_rollback")
     def _rolled_back(session, _previous):
-        session.info.pop(_PENDING, None)
+        # What is pending was queued since the transaction or savepoint began (begin_nested
+        # writes what came before): drop it, and forget the values it gave objects.
+        pending = session.info.pop(_PENDING, None)
+        for obj in pending.updated if pending is not None else ():
+            if obj in session:
+                session.expire(obj)
+
+
+def begin_nested(session: Session):
+    """session.begin_nested(), after writing what is pending: those writes belong to the
+    enclosing transaction, not to a savepoint that may roll back."""
+    write(session)
+    return session.begin_nested()

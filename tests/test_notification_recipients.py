@@ -20,6 +20,12 @@ def _applicants(api, count) -> list[str]:
             if api.create_user(f"applicant_{i}", ["applicant"], unit_id=unit_id)]
 
 
+def _task_notices_of(platform, user_id) -> int:
+    with platform.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == user_id, Notification.kind == "task"))
+
+
 def _revision(platform) -> int:
     with platform.transaction() as session:
         return session.scalar(select(DirectoryRevision.n))
@@ -40,18 +46,14 @@ def test_a_reviewer_added_or_removed_outside_the_service_is_seen_by_the_next_cas
                      {"i": user_id})
     assert _revision(platform) > before
     submit_selection(api, second)
-    with platform.transaction() as session:
-        late = session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, Notification.kind == "task"))
+    late = _task_notices_of(platform, user_id)
     assert late == 1, "the reviewer added behind the cache's back is told of the new case"
     assert len(_task_notices(api, "unit_reviewer")) == 2
 
     with platform.engine.begin() as conn:
         conn.execute(text("DELETE FROM user_roles WHERE user_id = :i"), {"i": user_id})
     submit_selection(api, third)
-    with platform.transaction() as session:
-        late = session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, Notification.kind == "task"))
+    late = _task_notices_of(platform, user_id)
     assert late == 1, "the role removed, no further notice"
     assert len(_task_notices(api, "unit_reviewer")) == 3
 

@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .. import appends
+from .. import deferred
 from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, engine_clock
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import access, case_locks, definitions, drafts, events, returns
@@ -186,9 +186,9 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
     except TaskNotReady:
         raise Conflict("任务已办结 / the task is no longer open")
     now = platform.now()
-    task.status, task.assignee_id = "completed", user.id
-    task.completed_by, task.completed_at = user.id, now
-    task.decision = decision
+    deferred.update(session, task, {"status": "completed", "assignee_id": user.id,
+                                    "completed_by": user.id, "completed_at": now,
+                                    "decision": decision})
     _record(session, instance, task.name, task.title, user, now, decision,
             cleaned.get("comment") if task.form == REVIEW_FORM else None, return_to)
     if task.id in drafted:
@@ -260,7 +260,7 @@ def fire_timers(platform, session: Session, instance_id: int) -> bool:
 def _record(session, instance: Instance, task_name: str, title: str, user: User, at,
             decision: str, comment: str | None, return_to: str | None = None) -> None:
     """One line of the case's history (appended: written with the action's notices)."""
-    appends.add(session, HistoryEvent, {
+    deferred.insert_row(session, HistoryEvent, {
         "instance_id": instance.id, "task_name": task_name, "title": title, "user_id": user.id,
         "at": at, "decision": decision, "comment": comment, "return_to": return_to})
 
@@ -274,18 +274,14 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
     see reindex; `done_names`: the steps the case has completed, this action's included,
     when the caller read them under the lock (else events.py asks)."""
     data = live.data
-    if isinstance(data.get("name"), str) and data["name"].strip():
-        instance.applicant_name = data["name"].strip()[:200]
     if status is None:
         status = "completed" if live.completed else "running"
-    instance.status = status
+    changes = {"status": status, "data": _json_safe(data), "next_timer_at": live.next_timer_at(),
+               "updated_at": platform.now()}
+    if isinstance(data.get("name"), str) and data["name"].strip():
+        changes["applicant_name"] = data["name"].strip()[:200]
     if status == "completed":
-        instance.outcome = data.get("outcome")
-    instance.data = _json_safe(data)
-    instance.next_timer_at = live.next_timer_at()
-    instance.updated_at = platform.now()
-    # Set before reindex's queries autoflush, so the row is written (and its version bumped)
-    # in one UPDATE.
+        changes["outcome"] = data.get("outcome")
     state = platform.runtime.dump(live)
     # The saved workflow holds the case data (and each open task's copy): one length check
     # bounds what a step may write, without serializing anything twice.
@@ -293,12 +289,15 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
         raise Invalid(f"案件数据过大（上限 {MAX_CASE_STATE_CHARS // 1024 // 1024} MB），本次操作未保存 / "
                       f"case data over the limit; nothing was saved",
                       {"data": [f"案件数据不能超过 {MAX_CASE_STATE_CHARS // 1024 // 1024} MB"]})
-    instance.state = state
+    changes["state"] = state
+    # Written (and its version checked: a stale case raises, 409) with the action's other
+    # deferred writes, service/deferred.py; the attributes hold the new values from here on.
+    deferred.update(session, instance, changes)
     opened = reindex(platform, session, instance, live, open_rows, retitle=retitle)
     hooks = REGISTRY.hooks.get(instance.process_id)
     if status != "running" and hooks and hooks.on_end:
         hooks.on_end(session, instance)
-    session.flush()  # the version check happens here: a stale instance raises before commit
+    session.flush()  # the opened tasks' ids, for their notices
     if pre_event is not None:
         pre_event(opened)
     events.case_changed(platform, session, instance, opened, actor, done_names)

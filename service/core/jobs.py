@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import deferred
 from ..db import insert_rows
 from .models import JobRun, localnow
 
@@ -49,7 +50,7 @@ def once(session: Session, job: str, period: str, target: str, work) -> str:
     The key row and the work share one savepoint inside the job's transaction: if the key
     exists (a rerun, or another process got there first) nothing is done; if the work fails
     the key goes too, so the next run retries that target. Returns done | skipped | failed."""
-    savepoint = session.begin_nested()
+    savepoint = deferred.begin_nested(session)
     try:
         session.add(JobRun(job=job, period=period, target=target, done_at=localnow()))
         session.flush()
@@ -79,7 +80,7 @@ def once_many(session: Session, job: str, period: str, items: list, target_of, w
     counts = {"done": 0, "skipped": 0, "failed": 0, "nothing": 0}
     for start in range(0, len(items), chunk):
         part = items[start:start + chunk]
-        savepoint = session.begin_nested()
+        savepoint = deferred.begin_nested(session)
         try:
             done_at = localnow()
             insert_rows(session, JobRun, [{"job": job, "period": period,

@@ -14,7 +14,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import appends
+from .. import deferred
 from ..db import insert_rows
 from .models import EmailOutbox, User, localnow
 
@@ -38,10 +38,10 @@ def outbox_row(user: User, subject: str, body: str,
 def queue(session: Session, user: User, subject: str, body: str,
           notification_id: int | None = None) -> None:
     """Add a message for `user` to the outbox (nothing when the user has no address), written
-    with the action's other appended rows (service/appends.py)."""
+    with the action's other appended rows (service/deferred.py)."""
     values = outbox_row(user, subject, body, notification_id)
     if values is not None:
-        appends.add(session, EmailOutbox, values)
+        deferred.insert_row(session, EmailOutbox, values)
 
 
 def queue_many(session: Session, rows: list[dict]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from .. import appends
+from .. import deferred
 from ..db import insert_rows, update_rows
 from ..errors import NotFound
 from .models import Notification, User
@@ -54,7 +54,7 @@ def notify(session: Session, user: User, kind: str, message: str, *, task_id: in
            subject: str | None = None, link: str | None = None, now=None) -> None:
     """An in-app notification plus, where the user has an address, the same notice by email
     (queued in the caller's transaction, see service/mail.py). Both rows are written with the
-    action's other appended rows (service/appends.py): nothing reads their ids back."""
+    action's other appended rows (service/deferred.py): nothing reads their ids back."""
     from . import mail
     values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
     earlier = None
@@ -63,7 +63,7 @@ def notify(session: Session, user: User, kind: str, message: str, *, task_id: in
             Notification.task_id == task_id, Notification.kind == "reminder",
             Notification.user_id == user.id).order_by(Notification.id.desc()).limit(1))
     if earlier is None:
-        appends.add(session, Notification, values)
+        deferred.insert_row(session, Notification, values)
     else:
         earlier.message, earlier.created_at, earlier.read = (
             values["message"], values["created_at"], False)

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 from flask_babel import gettext
 
+from .. import deferred
 from ..core import access, assignment, attachments, case_reads, cases, drafts, inbox
 from ..core.models import Campaign, HumanTask, Instance
 from ..core.attachments import upload_task_id
@@ -220,7 +221,7 @@ def _keep_typed_input(user, task_id) -> None:
                        if k.startswith(DRAFT_PREFIX) for v in vs])
     data = formfields.parse(formfields.describe(schema), typed)
     try:
-        with db().begin_nested():
+        with deferred.begin_nested(db()):
             drafts.save(db(), user, task, data)
     except Invalid:
         pass  # what cannot be kept is simply not kept; the upload goes on
