@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench_core import Bench  # noqa: E402
 from bench_http import REVIEW, prepare_cases  # noqa: E402
 from fresh_db import drop_fresh, fresh_platform  # noqa: E402
+from talentflow import deferred  # noqa: E402
 from talentflow.core import cases, events  # noqa: E402
 from talentflow.core.definitions import DefinitionCache  # noqa: E402
 from talentflow.engine.runtime import Runtime  # noqa: E402
@@ -42,9 +43,10 @@ PHASES = [
     (cases, "_run", "engine: complete + run to the next wait state"),
     (Runtime, "dump", "serialize the workflow state"),
     (cases, "reindex", "re-index the human tasks"),
-    (Session, "flush", "writes (flushes): history, task, case (version check), new tasks, "
-                       "notices"),
-    (events, "case_changed", "notifications: recipients, notices, emails"),
+    (Session, "flush", "ORM flush: the next step's task (its id goes into the notices)"),
+    (events, "case_changed", "notifications: recipients (cached), notices, emails"),
+    (deferred, "write", "deferred writes: case (version check), completed task, history, "
+                        "notices, mails"),
     (Session, "commit", "commit"),
 ]
 

@@ -11,7 +11,7 @@ dropped on rollback: nothing changes about what is atomic. A versioned row (the 
 lock_version) is checked as the ORM checks it: a lost race raises StaleDataError (a 409)."""
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, insert, update as update_statement
+from sqlalchemy import bindparam, event, inspect, insert, update as update_statement
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +25,7 @@ CHAIN_ROWS = 8
 class _Pending:
     def __init__(self):
         self.inserts: dict = {}  # (table, keys) -> [values], in the order first queued
-        self.updates: dict = {}  # (table, id) -> [conditions, values, versioned]
+        self.updates: dict = {}  # (table, id) -> (found by, values, version column or None)
         self.updated: list = []  # the ORM objects given values not yet written
 
 
@@ -54,15 +54,16 @@ def update(session: Session, obj, values: dict) -> None:
     ident = getattr(obj, key.key)
     pending = _pending(session).updates
     entry = pending.get((table, ident))
-    if entry is None:
-        entry = pending[(table, ident)] = [[key == ident], {}, False]
-        _pending(session).updated.append(obj)
+    if entry is None:  # found by its id, and by the version the action read if it has one
         version = mapper.version_id_col
-        if version is not None:
-            current = getattr(obj, version.key)
-            entry[0].append(version == current)
-            entry[1][version.key] = current + 1
-            entry[2] = True
+        if version is None:
+            entry = ({"_id": ident}, {}, None)
+        else:
+            expected = getattr(obj, version.key)
+            entry = ({"_id": ident, "_version": expected}, {version.key: expected + 1},
+                     version.name)
+        pending[(table, ident)] = entry
+        _pending(session).updated.append(obj)
     entry[1].update(values)
     for name, value in entry[1].items():
         set_committed_value(obj, name, value)
@@ -75,36 +76,69 @@ def write(session: Session) -> None:
         return
     session.flush()
     connection = session.connection()
-    statements = []
-    for (table, _keys), rows in pending.inserts.items():
-        if connection.dialect.name != "postgresql" or len(rows) > CHAIN_ROWS:
+    chained = connection.dialect.name == "postgresql"
+    parts = []  # (shape, values): a shape is what the statement looks like, without values
+    for (table, keys), rows in pending.inserts.items():
+        if not chained or len(rows) > CHAIN_ROWS:
             connection.execute(insert(table), rows)  # one executemany
-        else:  # a row per statement: SQLAlchemy caches the compiled form of those, not of
-            # multi-row VALUES, and compiling this statement anew cost more than it saved
-            statements += [(insert(table).values(row), False) for row in rows]
-    for (table, _ident), (conditions, values, versioned) in pending.updates.items():
-        statements.append((update_statement(table).where(*conditions).values(values), versioned))
-    if connection.dialect.name != "postgresql":
-        for statement, versioned in statements:
-            _execute(connection, statement, versioned)
+        else:
+            parts += [(("insert", table, keys, None), row) for row in rows]
+    for (table, _ident), (found_by, values, version) in pending.updates.items():
+        parts.append((("update", table, tuple(values), version), {**values, **found_by}))
+    checked = [part for part in parts if part[0][3] is not None]
+    others = [part for part in parts if part[0][3] is None]
+    if not chained:
+        for part in others + checked:
+            _execute(connection, [part])
         return
-    checked = [statement for statement, versioned in statements if versioned]
-    chained = [statement for statement, versioned in statements if not versioned]
-    for statement in checked[:-1]:
-        _execute(connection, statement, True)
-    if not checked and not chained:
-        return
-    main = checked[-1] if checked else chained.pop()
+    for part in checked[:-1]:
+        _execute(connection, [part])
+    if checked or others:
+        _execute(connection, checked[-1:] + others)
+
+
+def _execute(connection, parts: list) -> None:
+    """One statement: the first part, the others chained to it as CTEs (PostgreSQL). Its
+    rowcount is the first part's, checked when that is a versioned update."""
+    shape = tuple(part[0] for part in parts)
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        if len(_STATEMENTS) > 256:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[shape] = _statement(shape)
+    params = {f"p{i}_{name}": value for i, (_shape, values) in enumerate(parts)
+              for name, value in values.items()}
+    result = connection.execute(statement, params)
+    (_kind, table, _keys, version) = shape[0]
+    if version is not None and result.rowcount != 1:
+        raise StaleDataError(f"{table.name}: the row changed since it was read "
+                             f"(expected 1 row, matched {result.rowcount})")
+
+
+# Statements built once per shape, the values bound per call: building and hashing a fresh
+# statement cost more Python than PostgreSQL took to run it.
+_STATEMENTS: dict = {}
+
+
+def _statement(shape: tuple):
+    def bound(i, table, keys):
+        return {k: bindparam(f"p{i}_{k}", type_=table.c[k].type) for k in keys}
+
+    statements = []
+    for i, (kind, table, keys, version_name) in enumerate(shape):
+        if kind == "insert":
+            statements.append(insert(table).values(bound(i, table, keys)))
+            continue
+        (key,) = table.primary_key.columns
+        statement = update_statement(table).where(key == bindparam(f"p{i}__id", type_=key.type))
+        if version_name is not None:
+            version = table.c[version_name]
+            statement = statement.where(version == bindparam(f"p{i}__version", type_=version.type))
+        statements.append(statement.values(bound(i, table, keys)))
+    main, *chained = statements
     for i, statement in enumerate(chained):
         main = main.add_cte(statement.cte(f"deferred_{i}"))
-    _execute(connection, main, bool(checked))
-
-
-def _execute(connection, statement, versioned: bool) -> None:
-    result = connection.execute(statement)
-    if versioned and result.rowcount != 1:
-        raise StaleDataError(f"{statement.table.name}: the row changed since it was read "
-                             f"(expected 1 row, matched {result.rowcount})")
+    return main
 
 
 def install(factory: sessionmaker) -> None:
