@@ -16,13 +16,16 @@ from .recipients import REVISION_COLUMN, remember_revision
 
 
 def lock_instance(session: Session, instance_id: int) -> Instance:
-    query = select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
+    """The case's row, locked (with the directory's revision, for core/recipients.py)."""
+    query = select(Instance, REVISION_COLUMN).where(Instance.id == instance_id).execution_options(
+        populate_existing=True)
     if is_postgres(session):
-        query = query.with_for_update()
-    instance = session.scalars(query).first()
-    if instance is None:
+        query = query.with_for_update(of=Instance)
+    locked = session.execute(query).first()
+    if locked is None:
         raise NotFound("案件不存在 / no such case")
-    return instance
+    remember_revision(session, locked[1])
+    return locked[0]
 
 
 class LockedTask(NamedTuple):
