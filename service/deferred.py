@@ -46,9 +46,10 @@ def update(session: Session, obj, values: dict) -> None:
     """Give the persistent `obj` the attribute `values` now, as if already saved (the ORM will
     not write them), and queue the UPDATE of its row; with a version column the version is
     raised and checked. For rows the action holds under the case's lock."""
-    if obj in session.dirty:
+    state = inspect(obj)
+    if state.modified:
         session.flush()  # its earlier changes first, with their own version check
-    mapper = inspect(obj).mapper
+    mapper = state.mapper
     table = mapper.local_table
     (key,) = mapper.primary_key
     ident = getattr(obj, key.key)

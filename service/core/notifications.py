@@ -130,7 +130,8 @@ def task_recipients(session: Session, task, role: str | None = None,
                     users_by_role: dict | None = None, holders=None) -> list[User]:
     """Who is reminded of `task`: its holder, or when unclaimed the users of its role within
     the task's scope (the inbox rules of service/access.py). With `role`, the users of that
-    role who would be in scope of the same case (escalation to a supervising role)."""
+    role who would be in scope of the same case (escalation to a supervising role).
+    `holders`: the process's core/recipients.RoleHolders, to read a role's users from there."""
     from . import access
     from .models import HumanTask
     if role is None and task.assignee_id is not None:
