@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import DirectoryRevision, User
+from . import notifications
 
 _REVISION = "talentflow_directory_revision"
 _REVISION_QUERY = select(DirectoryRevision.n).where(DirectoryRevision.id == 1)
@@ -68,12 +69,11 @@ class RoleHolders:
         self._cache: dict[str, tuple[int, list[Holder]]] = {}
 
     def of_role(self, session: Session, role: str) -> list[Holder]:
-        from .notifications import users_with_role
         current = revision(session)
         cached = self._cache.get(role)
         if cached is not None and current is not None and cached[0] == current:
             return cached[1]
-        holders = [Holder.of(user) for user in users_with_role(session, role)]
+        holders = [Holder.of(user) for user in notifications.users_with_role(session, role)]
         if current is not None:
             self._cache[role] = (current, holders)
         return holders
