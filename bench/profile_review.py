@@ -43,10 +43,10 @@ PHASES = [
     (cases, "_run", "engine: complete + run to the next wait state"),
     (Runtime, "dump", "serialize the workflow state"),
     (cases, "reindex", "re-index the human tasks"),
-    (Session, "flush", "ORM flush: the next step's task (its id goes into the notices)"),
+    (Session, "flush", "ORM flush (SQLite: the next step's task, its id goes into the notices)"),
     (events, "case_changed", "notifications: recipients (cached), notices, emails"),
-    (deferred, "write", "deferred writes: case (version check), completed task, history, "
-                        "notices, mails"),
+    (deferred, "write", "deferred writes: case (version check), completed task, next task "
+                        "(PostgreSQL), history, notices, mails"),
     (Session, "commit", "commit"),
 ]
 

@@ -12,9 +12,11 @@ lock_version) is checked as the ORM checks it: a lost race raises StaleDataError
 from __future__ import annotations
 
 from sqlalchemy import bindparam, event, inspect, insert, update as update_statement
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+
+from . import sequence_ids
 
 _PENDING = "talentflow_deferred"
 # More rows than this of one table (a job telling every reviewer of the district) go in an
@@ -27,6 +29,7 @@ class _Pending:
         self.inserts: dict = {}  # (table, keys) -> [values], in the order first queued
         self.updates: dict = {}  # (table, id) -> (found by, values, version column or None)
         self.updated: list = []  # the ORM objects given values not yet written
+        self.added: list = []  # new ORM objects with their ids taken ahead, not yet written
 
 
 def _pending(session: Session) -> _Pending:
@@ -40,6 +43,38 @@ def insert_row(session: Session, model, values: dict) -> None:
     """Queue one row of `model` (every value it needs: column defaults are applied, but rows
     of one table with the same keys are inserted together)."""
     _pending(session).inserts.setdefault((model.__table__, tuple(values)), []).append(values)
+
+
+def add(session: Session, obj) -> None:
+    """A new ORM object, inserted with the action's other deferred writes where its id can be
+    taken ahead (service/sequence_ids.py: PostgreSQL); it joins the session, persistent, once
+    written, and is written with the values it has then. Elsewhere plain session.add: the
+    ORM's flush gives it its id. Nothing pending in the ORM may refer to it (the ORM writes
+    first); deferred rows may."""
+    state = inspect(obj)
+    mapper = state.mapper
+    (key,) = mapper.primary_key
+    ident = sequence_ids.take(session, mapper.local_table)
+    if ident is None:
+        session.add(obj)
+        return
+    setattr(obj, mapper.get_property_by_column(key).key, ident)
+    for prop in mapper.column_attrs:  # unset and without a default: NULL, known as such
+        column = prop.columns[0]
+        if prop.key not in state.dict and column.default is None and column.server_default is None:
+            setattr(obj, prop.key, None)
+    _pending(session).added.append(obj)
+
+
+def _added_rows(added: list) -> dict:
+    """The added objects' rows, grouped as insert_row groups them."""
+    rows: dict = {}
+    for obj in added:
+        state = inspect(obj)
+        values = {prop.columns[0].key: state.dict[prop.key]
+                  for prop in state.mapper.column_attrs if prop.key in state.dict}
+        rows.setdefault((state.mapper.local_table, tuple(values)), []).append(values)
+    return rows
 
 
 def update(session: Session, obj, values: dict) -> None:
@@ -73,29 +108,38 @@ def update(session: Session, obj, values: dict) -> None:
 def write(session: Session) -> None:
     """Write what is queued now (pending ORM objects first: a row may refer to them)."""
     pending = session.info.pop(_PENDING, None)
-    if pending is None or not (pending.inserts or pending.updates):
+    if pending is None or not (pending.inserts or pending.updates or pending.added):
         return
     session.flush()
     connection = session.connection()
     chained = connection.dialect.name == "postgresql"
+    first, last = [], []  # executemany before / after the statement: added rows are referred to
     parts = []  # (shape, values): a shape is what the statement looks like, without values
-    for (table, keys), rows in pending.inserts.items():
+    added = _added_rows(pending.added)
+    for (table, keys), rows in [*added.items(), *pending.inserts.items()]:
         if not chained or len(rows) > CHAIN_ROWS:
-            connection.execute(insert(table), rows)  # one executemany
+            (first if (table, keys) in added else last).append((table, rows))
         else:
             parts += [(("insert", table, keys, None), row) for row in rows]
     for (table, _ident), (found_by, values, version) in pending.updates.items():
         parts.append((("update", table, tuple(values), version), {**values, **found_by}))
+    for table, rows in first:
+        connection.execute(insert(table), rows)  # one executemany
     checked = [part for part in parts if part[0][3] is not None]
     others = [part for part in parts if part[0][3] is None]
     if not chained:
         for part in others + checked:
             _execute(connection, [part])
-        return
-    for part in checked[:-1]:
-        _execute(connection, [part])
-    if checked or others:
-        _execute(connection, checked[-1:] + others)
+    else:
+        for part in checked[:-1]:
+            _execute(connection, [part])
+        if checked or others:
+            _execute(connection, checked[-1:] + others)
+    for table, rows in last:
+        connection.execute(insert(table), rows)
+    for obj in pending.added:  # written: persistent from here on, as if the ORM had loaded it
+        make_transient_to_detached(obj)
+        session.add(obj)
 
 
 def _execute(connection, parts: list) -> None:

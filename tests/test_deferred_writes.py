@@ -42,10 +42,11 @@ def test_a_rolled_back_action_writes_none_of_its_appended_rows(platform, seeded)
     assert _count(platform, Notification, message="回滚") == 0
 
 
-def test_a_completion_writes_in_two_statements(api, platform):
-    """The unit review of a case: the next step's task, then its history line, the notice to
-    the next reviewers and their mails, the completed task and the case, on PostgreSQL in one
-    statement, elsewhere one each. (The first case reads who holds
+def test_a_completion_writes_in_one_statement_on_postgresql(api, platform):
+    """The unit review of a case: the next step's task, its history line, the notice to the
+    next reviewers (naming that task) and their mails, the completed task and the case, on
+    PostgreSQL in one statement (the task's id taken ahead, service/sequence_ids.py),
+    elsewhere the task first (the ORM gives its id) and then one statement each. (The first case reads who holds
     the next role; the second finds them cached, core/recipients.py.)"""
     unit_id = api.me("unit_reviewer")["unit_id"]
     api.create_user("applicant_b", ["applicant"], unit_id=unit_id)
@@ -60,15 +61,15 @@ def test_a_completion_writes_in_two_statements(api, platform):
         event.remove(platform.engine, "before_cursor_execute", listener)
     writes = [sql for sql in statements
               if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH", "DELETE"))]
-    deferred_parts = ("INSERT INTO history_events", "INSERT INTO notifications",
-                      "INSERT INTO email_outbox", "UPDATE human_tasks", "UPDATE instances")
+    deferred_parts = ("INSERT INTO human_tasks", "INSERT INTO history_events",
+                      "INSERT INTO notifications", "INSERT INTO email_outbox",
+                      "UPDATE human_tasks", "UPDATE instances")
     if platform.engine.dialect.name == "postgresql":
-        # the next step's task (its id is needed for the notices), then everything else
-        assert len(writes) == 2, writes
-        assert writes[0].startswith("INSERT INTO human_tasks")
-        assert all(part in writes[1] for part in deferred_parts)
+        assert len(writes) == 1, writes
+        assert all(part in writes[0] for part in deferred_parts)
     else:
         assert len(writes) == 6
+        assert writes[0].startswith("INSERT INTO human_tasks")
     assert _count(platform, HistoryEvent, instance_id=instance_id, task_name="unit_review") == 1
     told = _count(platform, Notification, kind="task")
     assert told >= 4, "each submission and each unit review told someone"
@@ -164,3 +165,88 @@ def test_a_job_targets_failed_work_leaves_none_of_its_notices_and_keeps_the_othe
         == [1, 0, 1]
     assert [_count(platform, EmailOutbox, subject=f"【人才培养】{m}") for m in ("之前", "失败目标")] \
         == [1, 0]
+
+
+def _new_task(case_id, name):
+    from talentflow.models import HumanTask
+    return HumanTask(instance_id=case_id, process_id="talent_selection", spiff_task_id="x" * 36,
+                     name=name, title=name, form=None, role="unit_reviewer",
+                     applicant_name="", status="ready", created_at=localnow())
+
+
+def _columns(task):
+    return {k: v for k, v in vars(task).items() if not k.startswith("_")}
+
+
+def test_an_added_task_and_the_notices_naming_it_are_written_together(api, platform):
+    """deferred.add: on PostgreSQL the task has its id at once, so notices can name it before
+    anything is written — even more of them than go in one statement (an executemany after
+    it); once written the task is the session's own object, and later changes to it are
+    saved. Elsewhere the ORM's flush gives the id, with the same result."""
+    from talentflow.models import HumanTask
+    submit_selection(api)
+    case_id = _first_case(platform)
+    postgres = platform.engine.dialect.name == "postgresql"
+    with platform.transaction() as session:
+        user_id = session.scalar(select(User.id).where(User.username == "applicant"))
+        task = _new_task(case_id, "added_step")
+        deferred.add(session, task)
+        if postgres:
+            assert task.id is not None and task not in session, "its id now, its row later"
+        else:
+            session.flush()
+        for i in range(deferred.CHAIN_ROWS + 2):
+            deferred.insert_row(session, Notification, {
+                "user_id": user_id, "kind": "task", "task_id": task.id, "message": f"新任务{i}",
+                "created_at": localnow(), "read": False})
+        assert session.get(HumanTask, task.id) is task  # written before the read, then attached
+        assert task in session
+        task.assignee_id = user_id  # an ordinary ORM change from here on
+    with platform.transaction() as session:
+        row = session.get(HumanTask, task.id)
+        assert (row.name, row.assignee_id, row.completed_at) == ("added_step", user_id, None)
+        assert session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.task_id == task.id)) == deferred.CHAIN_ROWS + 2
+
+
+def test_an_added_task_of_a_rolled_back_action_is_not_written(api, platform):
+    from talentflow.models import HumanTask
+    submit_selection(api)
+    case_id = _first_case(platform)
+    with pytest.raises(RuntimeError):
+        with platform.transaction() as session:
+            deferred.add(session, _new_task(case_id, "rolled_back_step"))
+            raise RuntimeError("the action failed")
+    assert _count(platform, HumanTask, name="rolled_back_step") == 0
+
+
+def test_ids_taken_ahead_never_collide_with_other_processes_or_plain_inserts(api, platform):
+    """Blocks of ids taken by two processes (two engines) and rows given their id by the
+    column's default in between are all distinct, and all written (PostgreSQL)."""
+    from sqlalchemy import create_engine, insert
+    from sqlalchemy.orm import Session
+    from talentflow import sequence_ids
+    from talentflow.models import HumanTask
+    if platform.engine.dialect.name != "postgresql":
+        pytest.skip("ids are taken ahead only from PostgreSQL sequences")
+    submit_selection(api)
+    case_id = _first_case(platform)
+    other = create_engine(platform.engine.url)
+    try:
+        taken = []
+        with platform.transaction() as session, other.connect() as plain:
+            with Session(other) as second:
+                for i in range(sequence_ids.BLOCK + 3):
+                    taken.append(sequence_ids.take(session, HumanTask.__table__))
+                    taken.append(sequence_ids.take(second, HumanTask.__table__))
+                    taken.append(plain.execute(insert(HumanTask).values(
+                        **_columns(_new_task(case_id, f"plain{i}")))
+                                               .returning(HumanTask.id)).scalar_one())
+                plain.commit()
+            for ident in taken[::3] + taken[1::3]:  # the taken ones, written as ids of rows
+                deferred.insert_row(session, HumanTask, {**_columns(_new_task(case_id, "taken")),
+                                                         "id": ident})
+        assert len(set(taken)) == len(taken)
+        assert _count(platform, HumanTask, instance_id=case_id) >= len(taken)
+    finally:
+        other.dispose()

@@ -297,7 +297,7 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
     hooks = REGISTRY.hooks.get(instance.process_id)
     if status != "running" and hooks and hooks.on_end:
         hooks.on_end(session, instance)
-    session.flush()  # the opened tasks' ids, for their notices
+    session.flush()  # SQLite: the opened tasks' ids, for their notices (deferred.add)
     if pre_event is not None:
         pre_event(opened)
     events.case_changed(platform, session, instance, opened, actor, done_names)
@@ -343,7 +343,7 @@ def reindex(platform, session: Session, instance: Instance, live: LiveWorkflow,
             starter_id=instance.starter_id,
             applicant_name=instance.applicant_name, status="ready", created_at=now,
             due_at=platform.calendar.due_at(now, days))
-        session.add(row)
+        deferred.add(session, row)  # PostgreSQL: its id now, its row with the action's other writes
         opened.append(row)
     return opened
 
