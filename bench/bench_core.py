@@ -142,56 +142,69 @@ def populate(bench: Bench, instances: int, history: int) -> None:
         conn.execute(text("ANALYZE"))  # fresh statistics, as a live database would have
 
 
-def raw_spiff_baseline(rounds: int, hot: bool = False) -> list[float]:
+class RawSpiffStep:
     """The review step with SpiffWorkflow alone, as its documentation does it (spec embedded):
-    deserialize + complete + run + serialize; `hot`: the workflow is already in memory (each
-    round starts from a fresh copy made outside the timing)."""
-    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-    from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
-    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
-    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-    from SpiffWorkflow.util.task import TaskState
+    `cold()` times deserialize + complete + run + serialize; `hot()` the same on a workflow
+    already in memory (a fresh copy made outside the timing). One step per call, so a bench
+    can interleave them with its own requests and both see the same machine."""
 
-    stub = {"load_starter": {"user_id": 1, "unit_id": 1, "unit_type": "public_institution",
-                             "department_id": None, "has_department": False},
-            "derive_applicant_facts": {"age": 33, "work_years": 9, "appraisals_complete": True,
-                                       "worst_appraisal": "competent"},
-            "assess_eligibility": {k: True for k in ("ethics", "age", "work_years", "qualification",
-                                                     "appraisals", "service_agreement", "eligible")}}
+    def __init__(self):
+        from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+        from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.bpmn import BpmnWorkflow
+        from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+        from SpiffWorkflow.util.task import TaskState
 
-    class Env(TaskDataEnvironment):
-        def call_service(self, context, operation_name, operation_params):
-            return json.dumps(stub.get(operation_name))
+        stub = {"load_starter": {"user_id": 1, "unit_id": 1, "unit_type": "public_institution",
+                                 "department_id": None, "has_department": False},
+                "derive_applicant_facts": {"age": 33, "work_years": 9, "appraisals_complete": True,
+                                           "worst_appraisal": "competent"},
+                "assess_eligibility": {k: True for k in ("ethics", "age", "work_years",
+                                                         "qualification", "appraisals",
+                                                         "service_agreement", "eligible")}}
 
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    parser.add_dmn_files([str(p) for p in (ROOT / "workflows").glob("*.dmn")])
-    parser.add_bpmn_files([str(ROOT / "workflows" / "talent_selection.bpmn")])
-    spec = parser.get_spec("talent_selection")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    engine = PythonScriptEngine(environment=Env())
-    wf = BpmnWorkflow(spec, script_engine=engine)
-    wf.do_engine_steps()
-    task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
-    task.data.update(application(date.today(), "基线"))
-    task.run()
-    wf.do_engine_steps()
-    saved = serializer.serialize_json(wf)
-    samples = []
-    for _ in range(rounds):
-        loaded = serializer.deserialize_json(saved) if hot else None
+        class Env(TaskDataEnvironment):
+            def call_service(self, context, operation_name, operation_params):
+                return json.dumps(stub.get(operation_name))
 
-        def step():
-            w = loaded or serializer.deserialize_json(saved)
-            w.script_engine = engine
-            t = w.get_tasks(state=TaskState.READY, manual=True)[0]
-            t.data.update({"unit_review": {"decision": "approve", "comment": "同意"}})
-            t.run()
-            w.do_engine_steps()
-            serializer.serialize_json(w)
-        samples.append(timed(step))
-    return samples
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        parser.add_dmn_files([str(p) for p in (ROOT / "workflows").glob("*.dmn")])
+        parser.add_bpmn_files([str(ROOT / "workflows" / "talent_selection.bpmn")])
+        spec = parser.get_spec("talent_selection")
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.engine = PythonScriptEngine(environment=Env())
+        self.ready = TaskState.READY
+        wf = BpmnWorkflow(spec, script_engine=self.engine)
+        wf.do_engine_steps()
+        task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update(application(date.today(), "基线"))
+        task.run()
+        wf.do_engine_steps()
+        self.saved = self.serializer.serialize_json(wf)
+
+    def _step(self, loaded=None) -> None:
+        w = loaded or self.serializer.deserialize_json(self.saved)
+        w.script_engine = self.engine
+        t = w.get_tasks(state=self.ready, manual=True)[0]
+        t.data.update({"unit_review": {"decision": "approve", "comment": "同意"}})
+        t.run()
+        w.do_engine_steps()
+        self.serializer.serialize_json(w)
+
+    def cold(self) -> float:
+        return timed(self._step)
+
+    def hot(self) -> float:
+        loaded = self.serializer.deserialize_json(self.saved)
+        return timed(lambda: self._step(loaded))
+
+
+def raw_spiff_baseline(rounds: int, hot: bool = False) -> list[float]:
+    """`rounds` raw review steps (RawSpiffStep), cold or `hot`."""
+    raw = RawSpiffStep()
+    return [raw.hot() if hot else raw.cold() for _ in range(rounds)]
 
 
 def main() -> None:
