@@ -1,9 +1,10 @@
 """Writes an action defers to its end: the rows it adds and does not read back (its history
-line, the notices and mails it raises) and the updates of rows it already holds under the case
-lock (the case itself, the task it completed). On PostgreSQL they go in one statement — the
-case's version-checked UPDATE, the others chained to it as data-modifying CTEs — elsewhere one
-statement each. A completion spent a round trip and an ORM flush on each (five of its
-thirteen statements).
+line, the notices and mails it raises), the tasks it opens where their ids can be taken ahead
+(`add`: PostgreSQL), and the updates of rows it already holds under the case lock (the case
+itself, the task it completed). On PostgreSQL they go in one statement — the case's
+version-checked UPDATE, the others chained to it as data-modifying CTEs — elsewhere one
+statement each. A completion spent a round trip and an ORM flush on each (six of its thirteen
+statements).
 
 They are written in the action's transaction before its next query through the session (so a
 read in the same action sees them, as autoflush would) or at the latest before the commit, and
