@@ -92,3 +92,41 @@ def test_two_simultaneous_selection_starts_by_one_person_give_one_case(api):
         t.join()
     assert sorted(statuses) == [201, 409]
     assert len(api.get("/api/instances", "applicant").get_json()) == 1
+
+
+def test_an_action_that_waited_for_the_case_sees_what_the_holder_committed(api, platform):
+    """A completion that waits for the case's lock while another action holds it reads the
+    case's tasks as that action left them: a claim committed meanwhile is seen (409, someone
+    else holds the task), not the tasks as they stood when the completion asked. On
+    PostgreSQL the lock and the read are one statement (core/case_locks.py)."""
+    from sqlalchemy import update
+    from talentflow.models import HumanTask
+    instance_id = submit_selection(api)
+    task = api.task_of(instance_id, "unit_reviewer", "unit_review")
+    other = api.create_user("unit_reviewer_b", ["unit_reviewer"],
+                            unit_id=api.me("unit_reviewer")["unit_id"])
+    headers = api.headers("unit_reviewer")
+    answer = {}
+
+    def complete():
+        answer["response"] = api.app.test_client().post(
+            f"/api/tasks/{task['id']}/complete", headers=headers,
+            json={"data": {"decision": "approve", "comment": "同意"}})
+
+    with platform.engine.connect() as holder:
+        holder.begin()
+        if platform.engine.dialect.name == "postgresql":  # SQLite: the write below locks
+            holder.execute(select(Instance.id).where(Instance.id == instance_id).with_for_update())
+        holder.execute(update(HumanTask).where(HumanTask.id == task["id"]).values(assignee_id=other))
+        waiting = threading.Thread(target=complete)
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive(), "the completion waits for the case"
+        holder.commit()
+    waiting.join(timeout=30)
+    response = answer["response"]
+    assert response.status_code == 409, response.get_json()
+    assert "他人签收" in response.get_json()["message"]
+    with platform.transaction() as session:
+        row = session.get(HumanTask, task["id"])
+        assert (row.status, row.assignee_id) == ("ready", other)

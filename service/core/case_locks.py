@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import Boolean, Integer, Text, bindparam, column, exists, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from ..db import is_postgres
@@ -52,26 +53,61 @@ def _lock_statements():
     open_rows = select(HumanTask, has_draft, done_names).where(
         HumanTask.instance_id == instance_id, HumanTask.status == "ready").order_by(
         HumanTask.id).execution_options(populate_existing=True)
-    return case, case.with_for_update(of=Instance), open_rows
+    return case, open_rows
 
 
-_LOCK_CASE, _LOCK_CASE_FOR_UPDATE, _OPEN_ROWS_UNDER_LOCK = _lock_statements()
+_LOCK_CASE, _OPEN_ROWS_UNDER_LOCK = _lock_statements()
+
+
+def _locked_with_open_rows():
+    """PostgreSQL: lock_task_row's two reads in one round trip. The case's row is locked in a
+    subquery; its open tasks come from talentflow_open_tasks (migration 0010), a volatile
+    function called after the lock is held, so they are read with a snapshot taken then — a
+    join would return them as they stood before waiting for the lock. One row per open task
+    (none: one row with no task); fields picked from the function's row by name, matched to
+    the ORM's columns by position. The function's drafts and done-steps rule is the SQL twin
+    of _OPEN_ROWS_UNDER_LOCK's (SQLite's second read): change both together."""
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer.quote
+    revision_sql = REVISION_COLUMN.element.compile(dialect=dialect,
+                                                   compile_kwargs={"literal_binds": True})
+    cases, tasks = Instance.__table__.columns, HumanTask.__table__.columns
+    revision, has_draft, done_names = (column("revision", Integer), column("has_draft", Boolean),
+                                       column("done_names", Text))
+    case_table, task_table = quote(Instance.__tablename__), quote(HumanTask.__tablename__)
+    sql = (f"SELECT {', '.join(f'i.{quote(c.name)}' for c in cases)}, "
+           f"({revision_sql}) AS revision, "
+           f"{', '.join(f'(f.task).{quote(c.name)}' for c in tasks)}, f.has_draft, f.done_names "
+           f"FROM (SELECT * FROM {case_table} WHERE id = (SELECT instance_id FROM {task_table} "
+           f"WHERE id = :task_id) FOR UPDATE) AS i "
+           f"LEFT JOIN LATERAL talentflow_open_tasks(i.id) AS f ON true")
+    textual = text(sql).columns(*cases, revision, *tasks, has_draft, done_names)
+    return select(Instance, revision, HumanTask, has_draft, done_names).from_statement(
+        textual).execution_options(populate_existing=True)
+
+
+_LOCK_WITH_OPEN_ROWS = _locked_with_open_rows()
 
 
 def lock_task_row(session, task_id) -> LockedTask:
-    """Lock the task's case and read its open tasks as they stand under the lock. Two round
-    trips: the case's row (found through the task in the same statement), then every open
-    task of the case — the one acted on, and what re-indexing compares with afterwards —
-    with, in the same statement, which of them have drafts and which steps the case has
-    completed before (what the action's notices need). No authorization: callers decide who
-    may act."""
-    query = _LOCK_CASE_FOR_UPDATE if is_postgres(session) else _LOCK_CASE
-    locked = session.execute(query, {"task_id": task_id}).first()
-    if locked is None:
-        return LockedTask(None, None, [], frozenset(), None)
-    instance, revision = locked
+    """Lock the task's case and read its open tasks as they stand under the lock — the one
+    acted on, and what re-indexing compares with afterwards — with which of them have drafts
+    and which steps the case has completed before (what the action's notices need). On
+    PostgreSQL one round trip (_locked_with_open_rows), elsewhere two (the writer holds the
+    database). No authorization: callers decide who may act."""
+    if is_postgres(session):
+        found = session.execute(_LOCK_WITH_OPEN_ROWS, {"task_id": task_id}).all()
+        if not found:
+            return LockedTask(None, None, [], frozenset(), None)
+        instance, revision = found[0][0], found[0][1]
+        found = [(row, draft, names) for _, _, row, draft, names in found if row is not None]
+    else:
+        locked = session.execute(_LOCK_CASE, {"task_id": task_id}).first()
+        if locked is None:
+            return LockedTask(None, None, [], frozenset(), None)
+        instance, revision = locked
+        found = session.execute(_OPEN_ROWS_UNDER_LOCK, {"instance_id": instance.id}).all()
     remember_revision(session, revision)
-    found = session.execute(_OPEN_ROWS_UNDER_LOCK, {"instance_id": instance.id}).all()
     open_rows = [row for row, _, _ in found]
     drafted = frozenset(row.id for row, draft, _ in found if draft)
     names = frozenset((found[0][2] or "").split(",")) - {""} if found else None
