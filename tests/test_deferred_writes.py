@@ -250,3 +250,27 @@ def test_ids_taken_ahead_never_collide_with_other_processes_or_plain_inserts(api
         assert _count(platform, HumanTask, instance_id=case_id) >= len(taken)
     finally:
         other.dispose()
+
+
+def test_a_deferred_row_keeps_every_value_as_given(api, platform):
+    """On PostgreSQL an inserted row travels as one JSON parameter: text with quotes,
+    backslashes, line breaks and characters outside the BMP, microseconds, NULLs and
+    booleans come back as they went in."""
+    from datetime import datetime
+    submit_selection(api)
+    case_id = _first_case(platform)
+    comment = '引号"\'、反斜杠\\、换行\n、制表\t、表情😀、</script>'
+    at = datetime(2026, 11, 30, 17, 45, 12, 345678)
+    with platform.transaction() as session:
+        user_id = session.scalar(select(User.id).where(User.username == "applicant"))
+        deferred.insert_row(session, HistoryEvent, {
+            "instance_id": case_id, "task_name": "json_row", "title": "标题", "user_id": user_id,
+            "at": at, "decision": "approve", "comment": comment, "return_to": None})
+        deferred.insert_row(session, Notification, {
+            "user_id": user_id, "kind": "task", "task_id": None, "message": comment,
+            "created_at": at, "read": True})
+    with platform.transaction() as session:
+        row = session.scalars(select(HistoryEvent).where(HistoryEvent.task_name == "json_row")).one()
+        assert (row.comment, row.at, row.return_to, row.user_id) == (comment, at, None, user_id)
+        notice = session.scalars(select(Notification).where(Notification.message == comment)).one()
+        assert (notice.read, notice.created_at, notice.task_id) == (True, at, None)
