@@ -245,6 +245,9 @@ def main() -> None:
         http_cases = prepare_cases_http(port, bench, args.cases)
         reviewer = Client(port).login("unit_reviewer")
         tasks = review_tasks(reviewer, http_cases)  # exactly `cases` open reviews in the inbox
+        # Start from a settled disk: what an earlier phase or run left to write back would
+        # otherwise slow down the commits' fsyncs we measure.
+        os.sync()
         # Every worker thread answers a few times before we measure (PostgreSQL statements are
         # prepared on a connection's fifth use): the figures are of a server in service.
         for _ in range(50):
