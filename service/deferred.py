@@ -135,12 +135,12 @@ def write(session: Session) -> None:
     others = [part for part in parts if part[0][3] is None]
     if not chained:
         for part in others + checked:
-            _execute(connection, [part])
+            _execute(connection, [part], chained)
     else:
         for part in checked[:-1]:
-            _execute(connection, [part])
+            _execute(connection, [part], chained)
         if checked or others:
-            _execute(connection, checked[-1:] + others)
+            _execute(connection, checked[-1:] + others, chained)
     for table, rows in last:
         connection.execute(insert(table), rows)
     for obj in pending.added:  # written: persistent from here on, as if the ORM had loaded it
@@ -148,10 +148,10 @@ def write(session: Session) -> None:
         session.add(obj)
 
 
-def _execute(connection, parts: list) -> None:
-    """One statement: the first part, the others chained to it as CTEs (PostgreSQL). Its
-    rowcount is the first part's, checked when that is a versioned update."""
-    as_json = connection.dialect.name == "postgresql"
+def _execute(connection, parts: list, as_json: bool) -> None:
+    """One statement: the first part, the others chained to it as CTEs (PostgreSQL, where an
+    inserted row is also one JSON parameter: `as_json`). Its rowcount is the first part's,
+    checked when that is a versioned update."""
     shape = tuple(part[0] for part in parts)
     statement = _STATEMENTS.get((as_json, shape))
     if statement is None:
