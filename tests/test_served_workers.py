@@ -32,8 +32,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(platform, seeded, tmp_path):
-    """`talentflow serve --workers 2` on the test database; yields its port."""
+def served(platform, seeded, tmp_path, request):
+    """`talentflow serve --workers 2` on the test database; yields its port (the server's
+    process id is on the test's node, `served_pid`)."""
     port = _free_port()
     env = dict(os.environ, TALENTFLOW_DATABASE_URL=platform.engine.url.render_as_string(
         hide_password=False), TALENTFLOW_SECRET_KEY="served-test",
@@ -52,6 +53,7 @@ def served(platform, seeded, tmp_path):
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(server.stderr.read().decode()[-2000:])
                 time.sleep(0.1)
+        request.node.served_pid = server.pid
         yield port
     finally:
         server.terminate()
@@ -84,6 +86,29 @@ def task_of(port, token, instance_id, name):
     found = [t for t in tasks if t["instance_id"] == instance_id and t["name"] == name]
     assert found, (instance_id, name, tasks)
     return found[0]["id"]
+
+
+def _open_files(pid: int) -> list[str]:
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:  # closed meanwhile
+            pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm") or not os.path.isdir("/proc"),
+                    reason="needs /dev/shm and /proc (Linux)")
+def test_workers_touch_their_heartbeat_in_memory_not_on_the_database_disk(served, request):
+    """gunicorn's workers touch a heartbeat file on each request; on the disk PostgreSQL
+    commits to, that touch can wait behind the commits' fsyncs."""
+    pid = request.node.served_pid
+    workers = [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    assert len(workers) == 2
+    for worker in workers:
+        heartbeats = [f for f in _open_files(worker) if "wgunicorn-" in f]
+        assert heartbeats and all(f.startswith("/dev/shm/") for f in heartbeats), heartbeats
 
 
 def test_a_case_worked_across_workers_never_acts_on_a_stale_workflow(api, platform, served):
