@@ -90,7 +90,11 @@ def task_of(port, token, instance_id, name):
 
 def _open_files(pid: int) -> list[str]:
     found = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:  # a worker that just exited
+        return found
+    for fd in fds:
         try:
             found.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
         except OSError:  # closed meanwhile
@@ -104,11 +108,17 @@ def test_workers_touch_their_heartbeat_in_memory_not_on_the_database_disk(served
     """gunicorn's workers touch a heartbeat file on each request; on the disk PostgreSQL
     commits to, that touch can wait behind the commits' fsyncs."""
     pid = request.node.served_pid
-    workers = [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
-    assert len(workers) == 2
-    for worker in workers:
-        heartbeats = [f for f in _open_files(worker) if "wgunicorn-" in f]
-        assert heartbeats and all(f.startswith("/dev/shm/") for f in heartbeats), heartbeats
+    deadline = time.monotonic() + 60
+    while True:  # the port answers once the first worker listens; the second may still start
+        workers = [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+        heartbeats = {worker: [f for f in _open_files(worker) if "wgunicorn-" in f]
+                      for worker in workers}
+        if len(workers) == 2 and all(heartbeats.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(workers) == 2 and all(heartbeats.values()), heartbeats
+    for files in heartbeats.values():
+        assert all(f.startswith("/dev/shm/") for f in files), files
 
 
 def test_a_case_worked_across_workers_never_acts_on_a_stale_workflow(api, platform, served):
