@@ -62,10 +62,20 @@ class LiveWorkflow:
     def __init__(self, wf: BpmnWorkflow, compiled: CompiledProcess):
         self.wf = wf
         self.compiled = compiled
+        # The ready human tasks as the last run left them: saving a step asks for them three
+        # times (rewind check, case data, task index), each a walk of the whole task tree.
+        # Every method that changes the workflow drops them first.
+        self._ready: list | None = None
+
+    def _ready_tasks(self) -> list:
+        if self._ready is None:
+            self._ready = self.wf.get_tasks(state=TaskState.READY, manual=True)
+        return self._ready
 
     def run(self, service_handler, first_step=None) -> None:
         """Run engine steps to the next wait state; `first_step` (completing a user task) runs
         inside the same error translation."""
+        self._ready = None
         environment = RestrictedEnvironment()
         environment.service_handler = lambda ctx, name, params: json.dumps(
             service_handler(ctx, name, {k: v["value"] for k, v in params.items()}))
@@ -92,13 +102,16 @@ class LiveWorkflow:
         """A user task that is ready again (return for correction) is rewound to its first run,
         carrying the current data: the tree stays the size of one pass however many round trips
         a case makes (ENGINE-NOTES.md, trap 1)."""
-        for task in self.wf.get_tasks(state=TaskState.READY, manual=True):
+        ready = self.wf.get_tasks(state=TaskState.READY, manual=True)
+        for task in ready:
             if task.workflow is not self.wf or _in_multi_instance(task):
                 continue  # a sub-workflow starts afresh each time; MI siblings stay as they are
             first = self.wf.get_next_task(spec_name=task.task_spec.name)
             if first is not None and first is not task:
+                self._ready = None
                 self.wf.reset_from_task_id(first.id, data=dict(task.data))
                 return True
+        self._ready = ready  # the run ends here: what it left ready
         return False
 
     def ready_user_tasks(self) -> list[ReadyTask]:
@@ -106,7 +119,7 @@ class LiveWorkflow:
         included (the engine's task iterator descends into sub-workflows)."""
         return [ReadyTask(str(t.id), getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name,
                           t.data, t.workflow.spec.name)
-                for t in self.wf.get_tasks(state=TaskState.READY, manual=True)]
+                for t in self._ready_tasks()]
 
     def complete(self, task_id: str, data: dict, service_handler) -> None:
         try:
@@ -180,11 +193,13 @@ class LiveWorkflow:
         self.run(service_handler, first_step=rewind)
 
     def cancel(self) -> None:
+        self._ready = None
         self.wf.cancel()
 
     def migrate(self, new: CompiledProcess, registry) -> list[str]:
         """Move the case onto another version's spec (SpiffWorkflow.bpmn.util.diff). Returns
         the names of open human tasks that version lacks — then nothing is changed."""
+        self._ready = None
         top_diff, sp_diffs = diff_workflow(registry, self.wf, new.spec, new.subprocess_specs)
         missing = []
         new_names = {name for (_spec, name) in new.tasks}
@@ -226,7 +241,7 @@ class LiveWorkflow:
         """The case data: the last completed task's data (where end events leave it)."""
         if self.wf.is_completed():
             return self.wf.data or (self.wf.last_task.data if self.wf.last_task else {})
-        ready = self.wf.get_tasks(state=TaskState.READY, manual=True)
+        ready = self._ready_tasks()
         if ready:
             merged = {}
             for t in ready:

@@ -8,13 +8,70 @@ across a serializer format change needs a migration run that re-attaches specs.
 """
 from __future__ import annotations
 
+import functools
 import json
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (BpmnWorkflowConverter, TaskConverter,
+                                                            WorkflowConverter)
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
+
+# Task ids parsed once: each id appears four times in a saved state (its key, its own id, its
+# parent's and its children's lists) and UUID() is pure Python — a quarter of a load's time.
+# A case keeps most of its ids from one version to the next, so a process that loads the
+# case again (the other worker saved it) finds them here. UUIDs are immutable: sharing is safe.
+_uuid = functools.lru_cache(maxsize=1 << 14)(UUID)
+_text = functools.lru_cache(maxsize=1 << 14)(str)  # and written once (UUID.__str__ is Python too)
+
+
+class _TaskConverter(TaskConverter):
+    """SpiffWorkflow 3.2.0's task converter (the version is pinned) with ids parsed and
+    written through the memos, and a task's parent looked up once rather than four times;
+    what it saves and restores is the same (tests/test_engine_serializer.py compares them)."""
+
+    def to_dict(self, task):
+        parent = task.parent
+        if parent is None:
+            data, delta = task.data, {}
+        else:  # saved as its changes to its parent's data
+            data = {}
+            delta = {"updates": DeepMerge.get_updated_keys(parent.data, task.data),
+                     "deletions": DeepMerge.get_deleted_keys(parent.data, task.data)}
+        return {"id": _text(task.id),
+                "parent": _text(task._parent) if parent is not None else None,
+                "children": [_text(child) for child in task._children],
+                "last_state_change": task.last_state_change, "state": task.state,
+                "task_spec": task.task_spec.name, "triggered": task.triggered,
+                "internal_data": self.registry.convert(task.internal_data),
+                "data": data, "delta": delta}
+
+    def from_dict(self, dct, workflow):
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=_uuid(dct["id"]))
+        task._parent = _uuid(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [_uuid(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = self.registry.restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+        delta = dct.get("delta")
+        parent = task.parent
+        if delta and parent is not None:  # saved as its changes to its parent's data
+            data = DeepMerge.merge({}, parent.data)
+            data.update(self.registry.restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                data.pop(key, None)
+        else:
+            data = self.registry.restore(dct["data"])
+        task.data = data
+        return task
 
 
 class _SpecApartConverter(BpmnWorkflowConverter):
@@ -28,8 +85,8 @@ class _SpecApartConverter(BpmnWorkflowConverter):
         _point_removed_specs_at_start(dct, dct["_spec"], dct["_subprocess_specs"])
         workflow = self.target_class(dct.pop("_spec"), dct.pop("_subprocess_specs"),
                                      deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -56,6 +113,7 @@ class StateSerializer:
     def __init__(self):
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _SpecApartConverter
+        config[Task] = _TaskConverter
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
     @property
