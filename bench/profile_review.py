@@ -36,8 +36,8 @@ from talentflow.server import tune_garbage_collector  # noqa: E402
 PHASES = [
     (flask.Flask, "wsgi_app", "WSGI, routing, body parsing, response (Flask, flask-smorest)"),
     (flask.Flask, "preprocess_request",
-     "before the view: auth (token, user + roles; pool checkout, BEGIN), JSON body checks"),
-    (cases, "_lock_task", "lock the case, read its open tasks"),
+     "before the view: auth (token; the caller kept by the process, or read), JSON body checks"),
+    (cases, "_lock_task", "lock the case, read its open tasks (pool checkout, BEGIN)"),
     (DefinitionCache, "validate_form", "form validation (JSON Schema, cached validator)"),
     (Runtime, "load", "load the workflow (hot-instance cache)"),
     (cases, "_run", "engine: complete + run to the next wait state"),

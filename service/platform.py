@@ -13,6 +13,7 @@ from .core.clock import localnow, localtoday
 from .core.definitions import DefinitionCache
 from .core.forms import FormRegistry
 from .core.recipients import RoleHolders
+from .http.callers import Callers
 from .core.workdays import WorkCalendar
 from .db import make_engine, make_session_factory, transaction
 from .engine import Runtime
@@ -30,6 +31,7 @@ class Platform:
         self.definitions = DefinitionCache(self.forms)
         self.runtime = Runtime()
         self.role_holders = RoleHolders()
+        self.callers = Callers()
         self.calendar = WorkCalendar.from_file()
         self._settings = None
 

@@ -12,7 +12,7 @@ from ..core.registry import REGISTRY
 from ..http.converters import IdConverter
 from . import admin, auth, cases, tasks
 from .errors import handle_error
-from .guards import check_json_body, require_login
+from .guards import check_json_body, confirm_kept_caller, require_login
 
 PREFIX = "/api/"
 
@@ -27,3 +27,4 @@ def init_app(app) -> None:
     api.register_converter(IdConverter, integerconverter2paramschema)
     app.before_request(require_login)
     app.before_request(check_json_body)
+    app.after_request(confirm_kept_caller)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import request
 
 from ..core.text import bad_strings
-from ..errors import Forbidden
-from ..http.context import current_user, platform
+from ..errors import Forbidden, Unauthorized
+from ..http.context import caller_unconfirmed, confirm_caller, current_user, platform
 from .errors import error_response
 
 PUBLIC_API_PATHS = frozenset({"/api/auth/token", "/api/openapi.json"})
@@ -50,3 +50,15 @@ def check_json_body():
     if bad:
         return error_response(422, "数据包含非法或过长的文本 / invalid text", bad)
     return None
+
+
+def confirm_kept_caller(response):
+    """after_request: an answer given before an action ran (its body refused, say) to a caller
+    this process kept (http/callers.py) confirms the caller first — one logged out or
+    deactivated meanwhile gets 401, as a caller read afresh would have."""
+    if caller_unconfirmed():
+        try:
+            confirm_caller()
+        except Unauthorized as exc:
+            return error_response(401, exc.message)
+    return response

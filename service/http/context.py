@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from flask import session as web_session
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from ..core import login
 from ..core.ids import MAX_ID
 from ..core.models import User
 from ..core.security import TokenSigner
 from ..errors import Unauthorized
+from . import callers
 from .dberrors import safe_rollback
 
 
@@ -33,11 +32,6 @@ def close_db(_exc=None) -> None:
         session.close()
 
 
-# The caller and their roles in one round trip, every request: the statement is built once
-# (building it per request cost a third of its time).
-_CALLER = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("id"))
-
-
 def token_signer() -> TokenSigner:
     cfg = platform().config
     return TokenSigner(cfg["SECRET_KEY"], cfg["TOKEN_MAX_AGE"])
@@ -56,11 +50,58 @@ def current_user() -> User:
         user_id, generation = token_signer().verify(header[7:].strip()) or (None, None)
     elif not request.path.startswith("/api/"):
         user_id = login.web_session_user_id(db(), web_session.get("sid"))
-    user = (db().scalars(_CALLER, {"id": user_id}).unique().first()
-            if isinstance(user_id, int) and 0 < user_id <= MAX_ID else None)
+    if not (isinstance(user_id, int) and 0 < user_id <= MAX_ID):
+        raise Unauthorized("请先登录 / not logged in")
+    if generation is not None and _confirms_caller():
+        kept = platform().callers.kept(db(), user_id, generation)
+        if kept is not None:  # confirmed before the action commits or answers
+            g.user, g.caller_kept_at = kept
+            return g.user
+    return _read_caller(user_id, generation)
+
+
+def _read_caller(user_id: int, generation: int | None) -> User:
+    user = platform().callers.read(db(), user_id)
     if generation is not None and user is not None and generation != (user.token_generation or 0):
         user = None  # a token revoked by logging out
     if user is None or not user.active:
         raise Unauthorized("请先登录 / not logged in")
     g.user = user
     return user
+
+
+def _confirms_caller() -> bool:
+    """Whether this request's view confirms a kept caller before it commits or answers (an
+    action: http/transaction.py); admin paths always read theirs (their role is checked
+    before the view, and could not be checked again)."""
+    if request.path.startswith("/api/admin/") or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "confirms_caller", False)
+
+
+def caller_unconfirmed() -> bool:
+    return g.get("caller_kept_at") is not None
+
+
+def confirm_caller() -> bool:
+    """True when the request's caller is the database's as of its transaction (always, for a
+    caller read by this request). Otherwise the kept one is dropped from the session and the
+    caller read afresh (401 when no longer valid); False: what the request did with the kept
+    one must be done again."""
+    kept_at = g.pop("caller_kept_at", None)
+    if kept_at is None:
+        return True
+    if callers.confirmed(db(), kept_at):
+        return True
+    stale = g.pop("user")
+    kept_objects = [stale, *stale.__dict__.get("role_rows", ())]  # no lazy load after rollback
+    platform().callers.forget(stale.id)
+    db().rollback()
+    for obj in kept_objects:
+        if obj in db():
+            db().expunge(obj)
+    header = request.headers.get("Authorization", "")
+    user_id, generation = token_signer().verify(header[7:].strip()) or (None, None)
+    _read_caller(user_id, generation)
+    return False

@@ -8,23 +8,31 @@ from __future__ import annotations
 
 from functools import wraps
 
-from .context import db
+from .context import confirm_caller, db
 
 
 def transactional(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        try:
-            result = view(*args, **kwargs)
-        except BaseException:
-            db().rollback()
-            raise
-        status = _status_of(result)
-        if status is not None and status >= 400:
-            db().rollback()
-        else:
-            db().commit()
-        return result
+        while True:  # twice at most: a kept caller found stale is read afresh, and only once
+            try:
+                result = view(*args, **kwargs)
+            except BaseException:
+                db().rollback()
+                if not confirm_caller():
+                    continue
+                raise
+            if not confirm_caller():
+                continue
+            status = _status_of(result)
+            if status is not None and status >= 400:
+                db().rollback()
+            else:
+                db().commit()
+            return result
+    # An API action may start with the caller this process kept (http/callers.py): it is
+    # confirmed here, before the action commits or answers.
+    wrapper.confirms_caller = True
     return wrapper
 
 

@@ -1,0 +1,124 @@
+"""An action may start with the caller this process kept from an earlier request
+(http/callers.py) instead of reading them again; it is confirmed against the directory's
+revision before the action commits or answers. Whatever changed meanwhile — a role taken
+away, the user deactivated, the token logged out, from this process or straight in the
+database — the action sees it, and an unrelated change costs a second run, never a second
+effect."""
+from __future__ import annotations
+
+from sqlalchemy import event, func, select, text
+
+from flows import submit_selection
+from talentflow.models import HistoryEvent, User
+
+REVIEW = {"decision": "approve", "comment": "同意"}
+
+
+def _reads_of_users(platform):
+    """The statements reading the users table, collected while the block runs."""
+    seen = []
+
+    def listen(_conn, _cursor, statement, _params, _context, _many):
+        if "FROM users" in statement:
+            seen.append(statement)
+    event.listen(platform.engine, "before_cursor_execute", listen)
+    return seen, lambda: event.remove(platform.engine, "before_cursor_execute", listen)
+
+
+def _in_database(platform, sql, **params):
+    """A change made beside the service (another process, an operator's SQL)."""
+    with platform.engine.begin() as connection:
+        connection.execute(text(sql), params)
+
+
+def _history(platform, case_id, name):
+    with platform.transaction() as session:
+        return session.scalar(select(func.count()).select_from(HistoryEvent).where(
+            HistoryEvent.instance_id == case_id, HistoryEvent.task_name == name))
+
+
+def _cases(api, count: int) -> list[int]:
+    """`count` selection cases of the unit reviewer's unit (one applicant each)."""
+    unit_id = api.me("unit_reviewer")["unit_id"]
+    applicants = ["applicant"] + [api.create_user(f"applicant_{i}", ["applicant"], unit_id=unit_id)
+                                  and f"applicant_{i}" for i in range(1, count)]
+    return [submit_selection(api, applicant) for applicant in applicants]
+
+
+def _user_id(platform, username):
+    with platform.transaction() as session:
+        return session.scalar(select(User.id).where(User.username == username))
+
+
+def test_an_action_by_a_caller_seen_before_does_not_read_them_again(api, platform):
+    first, second = _cases(api, 2)
+    api.review(first, "unit_reviewer", "unit_review")  # read, and kept
+    task = api.task_of(second, "unit_reviewer", "unit_review")
+    seen, stop = _reads_of_users(platform)
+    try:
+        r = api.complete(task["id"], REVIEW, "unit_reviewer")
+    finally:
+        stop()
+    assert r.status_code == 200, r.get_json()
+    assert seen == [], seen
+    assert _history(platform, second, "unit_review") == 1
+
+
+def test_a_role_taken_away_in_the_database_stops_the_next_action(api, platform):
+    first, second = _cases(api, 2)
+    api.review(first, "unit_reviewer", "unit_review")
+    task = api.task_of(second, "unit_reviewer", "unit_review")
+    _in_database(platform, "DELETE FROM user_roles WHERE user_id = :id AND role = 'unit_reviewer'",
+                 id=_user_id(platform, "unit_reviewer"))
+    r = api.complete(task["id"], REVIEW, "unit_reviewer")
+    assert r.status_code in (403, 404), r.get_json()
+    assert _history(platform, second, "unit_review") == 0
+
+
+def test_a_caller_deactivated_meanwhile_gets_401_even_for_a_refused_body(api, platform):
+    first, second = _cases(api, 2)
+    api.review(first, "unit_reviewer", "unit_review")
+    task = api.task_of(second, "unit_reviewer", "unit_review")
+    _in_database(platform, "UPDATE users SET active = false WHERE username = 'unit_reviewer'")
+    refused_body = api.post(f"/api/tasks/{task['id']}/complete", {"data": {"x": "\x00"}},
+                            "unit_reviewer")
+    assert refused_body.status_code == 401, refused_body.get_json()
+    r = api.complete(task["id"], REVIEW, "unit_reviewer")
+    assert r.status_code == 401, r.get_json()
+    assert _history(platform, second, "unit_review") == 0
+
+
+def test_a_logged_out_token_is_refused_by_the_next_action(api, platform):
+    first, second = _cases(api, 2)
+    api.review(first, "unit_reviewer", "unit_review")
+    task = api.task_of(second, "unit_reviewer", "unit_review")
+    token = api.token("unit_reviewer")
+    r = api.post("/api/auth/logout", None, "unit_reviewer")
+    assert r.status_code in (200, 204), r.get_json()
+    r = api.client.post(f"/api/tasks/{task['id']}/complete", json={"data": REVIEW},
+                        headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401, r.get_json()
+    assert _history(platform, second, "unit_review") == 0
+
+
+def test_a_change_to_someone_else_runs_the_action_again_with_one_effect(api, platform):
+    first, second, third = _cases(api, 3)
+    api.review(first, "unit_reviewer", "unit_review")
+    task = api.task_of(second, "unit_reviewer", "unit_review")
+    _in_database(platform, "UPDATE users SET display_name = '改名' WHERE username = 'org_reviewer'")
+    seen, stop = _reads_of_users(platform)
+    try:
+        r = api.complete(task["id"], REVIEW, "unit_reviewer")
+    finally:
+        stop()
+    assert r.status_code == 200, r.get_json()
+    assert len([s for s in seen if "directory_revision" in s]) >= 1, "read afresh"
+    assert _history(platform, second, "unit_review") == 1
+    # kept again: the next action reads nobody
+    task = api.task_of(third, "unit_reviewer", "unit_review")
+    seen, stop = _reads_of_users(platform)
+    try:
+        assert api.complete(task["id"], REVIEW, "unit_reviewer").status_code == 200
+    finally:
+        stop()
+    assert seen == []
