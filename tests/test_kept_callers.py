@@ -122,3 +122,16 @@ def test_a_change_to_someone_else_runs_the_action_again_with_one_effect(api, pla
     finally:
         stop()
     assert seen == []
+
+
+def test_an_upload_after_a_directory_change_keeps_its_file(api, platform):
+    """An upload reads its caller afresh (an action run again could not read its body again)."""
+    import io
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    case_id = api.start("talent_selection", "applicant").get_json()["id"]  # the caller kept
+    _in_database(platform, "UPDATE users SET display_name = '改名' WHERE username = 'org_reviewer'")
+    r = api.client.post(f"/api/instances/{case_id}/attachments",
+                        data={"file": (io.BytesIO(pdf), "证书.pdf")},
+                        headers=api.headers("applicant"), content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["size"] == len(pdf)
