@@ -14,15 +14,19 @@ from talentflow.models import HistoryEvent, User
 REVIEW = {"decision": "approve", "comment": "同意"}
 
 
-def _reads_of_users(platform):
-    """The statements reading the users table, collected while the block runs."""
+def _statements(platform, wanted=lambda _sql: True):
+    """The statements run while the block runs (those `wanted`)."""
     seen = []
 
     def listen(_conn, _cursor, statement, _params, _context, _many):
-        if "FROM users" in statement:
+        if wanted(statement):
             seen.append(statement)
     event.listen(platform.engine, "before_cursor_execute", listen)
     return seen, lambda: event.remove(platform.engine, "before_cursor_execute", listen)
+
+
+def _reads_of_users(platform):
+    return _statements(platform, lambda sql: "FROM users" in sql)
 
 
 def _in_database(platform, sql, **params):
@@ -101,20 +105,53 @@ def test_a_logged_out_token_is_refused_by_the_next_action(api, platform):
     assert _history(platform, second, "unit_review") == 0
 
 
-def test_a_change_to_someone_else_runs_the_action_again_with_one_effect(api, platform):
+def _lock_reads(seen) -> int:
+    return len([sql for sql in seen if "FROM instances" in sql or "talentflow_open_tasks" in sql])
+
+
+def test_a_change_to_someone_else_costs_one_read_not_a_second_run(api, platform):
     first, second, third = _cases(api, 3)
     api.review(first, "unit_reviewer", "unit_review")
     task = api.task_of(second, "unit_reviewer", "unit_review")
+    seen, stop = _statements(platform)
+    try:
+        assert api.complete(task["id"], REVIEW, "unit_reviewer").status_code == 200
+    finally:
+        stop()
+    once = _lock_reads(seen)
     _in_database(platform, "UPDATE users SET display_name = '改名' WHERE username = 'org_reviewer'")
-    seen, stop = _reads_of_users(platform)
+    task = api.task_of(third, "unit_reviewer", "unit_review")
+    seen, stop = _statements(platform)
     try:
         r = api.complete(task["id"], REVIEW, "unit_reviewer")
     finally:
         stop()
     assert r.status_code == 200, r.get_json()
-    assert len([s for s in seen if "directory_revision" in s]) >= 1, "read afresh"
+    assert len([sql for sql in seen if "FROM users" in sql]) == 1, "compared once"
+    assert _lock_reads(seen) == once, "not run a second time"
+    assert _history(platform, third, "unit_review") == 1
+
+
+def test_a_change_to_the_caller_runs_the_action_again_with_one_effect(api, platform):
+    first, second, third = _cases(api, 3)
+    task = api.task_of(first, "unit_reviewer", "unit_review")
+    seen, stop = _statements(platform)
+    try:
+        assert api.complete(task["id"], REVIEW, "unit_reviewer").status_code == 200
+    finally:
+        stop()
+    once = _lock_reads(seen)
+    task = api.task_of(second, "unit_reviewer", "unit_review")
+    _in_database(platform, "UPDATE users SET display_name = '新名字' WHERE username = 'unit_reviewer'")
+    seen, stop = _statements(platform)
+    try:
+        r = api.complete(task["id"], REVIEW, "unit_reviewer")
+    finally:
+        stop()
+    assert r.status_code == 200, r.get_json()
+    assert _lock_reads(seen) == 2 * once, "run again"
     assert _history(platform, second, "unit_review") == 1
-    # kept again: the next action reads nobody
+    # kept again, as read afresh: the next action reads nobody
     task = api.task_of(third, "unit_reviewer", "unit_review")
     seen, stop = _reads_of_users(platform)
     try:

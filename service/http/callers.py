@@ -6,8 +6,9 @@ whichever process or tool makes it, logouts included).
 A kept caller is only a guess until confirmed: the action's own lock read returns the revision
 as it stands (core/case_locks.py), and `confirmed` compares the two before anything is
 committed or answered (http/transaction.py); a request that read no revision reads it then.
-When it moved, the action is rolled back, the caller read afresh and the action run again —
-so every answer and every commit rests on the caller as the database holds it. Only actions
+When it moved, the caller is read again and compared: unchanged (someone else changed), the
+action stands; changed, it is rolled back, and run again with the caller read afresh — so
+every answer and every commit rests on the caller as the database holds it. Only actions
 (transactional API views outside /api/admin/) use kept callers; reads keep their own query.
 It saves a completion one of its five round trips and the ORM loading of two rows."""
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,6 +28,11 @@ from ..core.recipients import REVISION_COLUMN, remember_revision, revision
 _CALLER = select(User, REVISION_COLUMN).options(joinedload(User.role_rows)).where(
     User.id == bindparam("id"))
 _COLUMNS = tuple(prop.key for prop in User.__mapper__.column_attrs)
+# The same as plain values, to compare with a kept caller (no ORM object in the way).
+_NOW = select(*(User.__table__.c[key] for key in _COLUMNS), REVISION_COLUMN.label("revision"),
+              select(func.aggregate_strings(UserRole.role, ",")).where(
+                  UserRole.user_id == User.id).scalar_subquery().label("roles")).where(
+    User.id == bindparam("id"))
 
 
 @dataclass(frozen=True)
@@ -53,17 +59,32 @@ class Callers:
         user, current = row
         remember_revision(session, current)
         if current is not None and user.active:
-            kept = _Kept(current, {key: getattr(user, key) for key in _COLUMNS},
-                         tuple(r.role for r in user.role_rows))
-            with self._lock:
-                if len(self._kept) >= self._size:
-                    self._kept.clear()
-                self._kept[user_id] = kept
+            self._keep(user_id, _Kept(current, {key: getattr(user, key) for key in _COLUMNS},
+                                      tuple(sorted(r.role for r in user.role_rows))))
         return user
 
-    def kept(self, session: Session, user_id: int, generation: int | None) -> tuple[User, int] | None:
-        """The kept caller, as a User of `session` (persistent, as if loaded), and the revision
-        it was read at; None when there is none for this token (another token generation)."""
+    def _keep(self, user_id: int, kept: _Kept) -> None:
+        with self._lock:
+            if len(self._kept) >= self._size:
+                self._kept.clear()
+            self._kept[user_id] = kept
+
+    def unchanged(self, session: Session, user_id: int, kept: _Kept) -> bool:
+        """Whether the caller reads now as `kept` holds them — the revision moved for another
+        user, or for a change that left them as they were. Then kept anew at this revision."""
+        row = session.execute(_NOW, {"id": user_id}).mappings().first()
+        if row is None or row["revision"] is None:
+            return False
+        values = {key: row[key] for key in _COLUMNS}
+        roles = tuple(sorted(filter(None, (row["roles"] or "").split(","))))
+        if values != kept.values or roles != kept.roles:
+            return False
+        self._keep(user_id, _Kept(row["revision"], values, roles))
+        return True
+
+    def kept(self, session: Session, user_id: int, generation: int | None) -> tuple[User, _Kept] | None:
+        """The kept caller, as a User of `session` (persistent, as if loaded), and what it was
+        made from; None when there is none for this token (another token generation)."""
         kept = self._kept.get(user_id)
         if kept is None or (generation is not None
                             and generation != (kept.values["token_generation"] or 0)):
@@ -74,14 +95,15 @@ class Callers:
             make_transient_to_detached(obj)
         set_committed_value(user, "role_rows", roles)
         session.add(user)
-        return user, kept.revision
+        return user, kept
 
     def forget(self, user_id: int) -> None:
         with self._lock:
             self._kept.pop(user_id, None)
 
 
-def confirmed(session: Session, kept_at: int) -> bool:
-    """Whether a caller kept at revision `kept_at` is the caller as of this transaction's
-    reads: the revision its lock read returned, else read now."""
-    return revision(session) == kept_at
+def confirmed(callers: Callers, session: Session, user_id: int, kept: _Kept) -> bool:
+    """Whether the caller kept as `kept` is the caller as of this transaction's reads: the
+    revision its lock read returned (else read now) is the one they were read at, or they read
+    now as they were kept."""
+    return revision(session) == kept.revision or callers.unchanged(session, user_id, kept)

@@ -55,7 +55,7 @@ def current_user() -> User:
     if generation is not None and _confirms_caller():
         kept = platform().callers.kept(db(), user_id, generation)
         if kept is not None:  # confirmed before the action commits or answers
-            g.user, g.caller_kept_at = kept
+            g.user, g.caller_kept = kept
             return g.user
     return _read_caller(user_id, generation)
 
@@ -84,7 +84,7 @@ def _confirms_caller() -> bool:
 
 
 def caller_unconfirmed() -> bool:
-    return g.get("caller_kept_at") is not None
+    return g.get("caller_kept") is not None
 
 
 def confirm_caller() -> bool:
@@ -92,10 +92,10 @@ def confirm_caller() -> bool:
     caller read by this request). Otherwise the kept one is dropped from the session and the
     caller read afresh (401 when no longer valid); False: what the request did with the kept
     one must be done again."""
-    kept_at = g.pop("caller_kept_at", None)
-    if kept_at is None:
+    kept = g.pop("caller_kept", None)
+    if kept is None:
         return True
-    if callers.confirmed(db(), kept_at):
+    if callers.confirmed(platform().callers, db(), g.user.id, kept):
         return True
     stale = g.pop("user")
     kept_objects = [stale, *stale.__dict__.get("role_rows", ())]  # no lazy load after rollback
