@@ -25,8 +25,31 @@ def _statements(platform, wanted=lambda _sql: True):
     return seen, lambda: event.remove(platform.engine, "before_cursor_execute", listen)
 
 
-def _reads_of_users(platform):
-    return _statements(platform, lambda sql: "FROM users" in sql)
+def _review_watched(api, platform, task_id):
+    """The unit review `task_id` completed, and the statements it ran."""
+    seen, stop = _statements(platform)
+    try:
+        response = api.complete(task_id, REVIEW, "unit_reviewer")
+    finally:
+        stop()
+    return response, seen
+
+
+def _review_of(api, case_id) -> int:
+    """(Reading the inbox reads the caller: done before a change the test makes.)"""
+    return api.task_of(case_id, "unit_reviewer", "unit_review")["id"]
+
+
+def _users_reads(seen) -> list[str]:
+    """Reads of the caller's row (a new task's recipients are read by role, not by id)."""
+    return [sql for sql in seen if "FROM users" in sql and "WHERE users.id = " in sql]
+
+
+def _kept_reviewer(api, count: int) -> list[int]:
+    """`count` + 1 cases; the unit reviewer reviews the first (read, and kept): the others."""
+    first, *others = _cases(api, count + 1)
+    api.review(first, "unit_reviewer", "unit_review")
+    return others
 
 
 def _in_database(platform, sql, **params):
@@ -55,54 +78,45 @@ def _user_id(platform, username):
 
 
 def test_an_action_by_a_caller_seen_before_does_not_read_them_again(api, platform):
-    first, second = _cases(api, 2)
-    api.review(first, "unit_reviewer", "unit_review")  # read, and kept
-    task = api.task_of(second, "unit_reviewer", "unit_review")
-    seen, stop = _reads_of_users(platform)
-    try:
-        r = api.complete(task["id"], REVIEW, "unit_reviewer")
-    finally:
-        stop()
+    (case,) = _kept_reviewer(api, 1)
+    r, seen = _review_watched(api, platform, _review_of(api, case))
     assert r.status_code == 200, r.get_json()
-    assert seen == [], seen
-    assert _history(platform, second, "unit_review") == 1
+    assert _users_reads(seen) == [], seen
+    assert _history(platform, case, "unit_review") == 1
 
 
 def test_a_role_taken_away_in_the_database_stops_the_next_action(api, platform):
-    first, second = _cases(api, 2)
-    api.review(first, "unit_reviewer", "unit_review")
-    task = api.task_of(second, "unit_reviewer", "unit_review")
+    (case,) = _kept_reviewer(api, 1)
+    task = api.task_of(case, "unit_reviewer", "unit_review")
     _in_database(platform, "DELETE FROM user_roles WHERE user_id = :id AND role = 'unit_reviewer'",
                  id=_user_id(platform, "unit_reviewer"))
     r = api.complete(task["id"], REVIEW, "unit_reviewer")
     assert r.status_code in (403, 404), r.get_json()
-    assert _history(platform, second, "unit_review") == 0
+    assert _history(platform, case, "unit_review") == 0
 
 
 def test_a_caller_deactivated_meanwhile_gets_401_even_for_a_refused_body(api, platform):
-    first, second = _cases(api, 2)
-    api.review(first, "unit_reviewer", "unit_review")
-    task = api.task_of(second, "unit_reviewer", "unit_review")
+    (case,) = _kept_reviewer(api, 1)
+    task = api.task_of(case, "unit_reviewer", "unit_review")
     _in_database(platform, "UPDATE users SET active = false WHERE username = 'unit_reviewer'")
     refused_body = api.post(f"/api/tasks/{task['id']}/complete", {"data": {"x": "\x00"}},
                             "unit_reviewer")
     assert refused_body.status_code == 401, refused_body.get_json()
     r = api.complete(task["id"], REVIEW, "unit_reviewer")
     assert r.status_code == 401, r.get_json()
-    assert _history(platform, second, "unit_review") == 0
+    assert _history(platform, case, "unit_review") == 0
 
 
 def test_a_logged_out_token_is_refused_by_the_next_action(api, platform):
-    first, second = _cases(api, 2)
-    api.review(first, "unit_reviewer", "unit_review")
-    task = api.task_of(second, "unit_reviewer", "unit_review")
+    (case,) = _kept_reviewer(api, 1)
+    task = api.task_of(case, "unit_reviewer", "unit_review")
     token = api.token("unit_reviewer")
     r = api.post("/api/auth/logout", None, "unit_reviewer")
     assert r.status_code in (200, 204), r.get_json()
     r = api.client.post(f"/api/tasks/{task['id']}/complete", json={"data": REVIEW},
                         headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401, r.get_json()
-    assert _history(platform, second, "unit_review") == 0
+    assert _history(platform, case, "unit_review") == 0
 
 
 def _lock_reads(seen) -> int:
@@ -110,55 +124,29 @@ def _lock_reads(seen) -> int:
 
 
 def test_a_change_to_someone_else_costs_one_read_not_a_second_run(api, platform):
-    first, second, third = _cases(api, 3)
-    api.review(first, "unit_reviewer", "unit_review")
-    task = api.task_of(second, "unit_reviewer", "unit_review")
-    seen, stop = _statements(platform)
-    try:
-        assert api.complete(task["id"], REVIEW, "unit_reviewer").status_code == 200
-    finally:
-        stop()
-    once = _lock_reads(seen)
+    plain, after_change = _kept_reviewer(api, 2)
+    tasks = [_review_of(api, case) for case in (plain, after_change)]
+    once = _lock_reads(_review_watched(api, platform, tasks[0])[1])
     _in_database(platform, "UPDATE users SET display_name = '改名' WHERE username = 'org_reviewer'")
-    task = api.task_of(third, "unit_reviewer", "unit_review")
-    seen, stop = _statements(platform)
-    try:
-        r = api.complete(task["id"], REVIEW, "unit_reviewer")
-    finally:
-        stop()
+    r, seen = _review_watched(api, platform, tasks[1])
     assert r.status_code == 200, r.get_json()
-    assert len([sql for sql in seen if "FROM users" in sql]) == 1, "compared once"
+    assert len(_users_reads(seen)) == 1, "compared once"
     assert _lock_reads(seen) == once, "not run a second time"
-    assert _history(platform, third, "unit_review") == 1
+    assert _history(platform, after_change, "unit_review") == 1
 
 
 def test_a_change_to_the_caller_runs_the_action_again_with_one_effect(api, platform):
-    first, second, third = _cases(api, 3)
-    task = api.task_of(first, "unit_reviewer", "unit_review")
-    seen, stop = _statements(platform)
-    try:
-        assert api.complete(task["id"], REVIEW, "unit_reviewer").status_code == 200
-    finally:
-        stop()
-    once = _lock_reads(seen)
-    task = api.task_of(second, "unit_reviewer", "unit_review")
+    plain, after_change, next_one = _kept_reviewer(api, 3)
+    tasks = [_review_of(api, case) for case in (plain, after_change, next_one)]
+    once = _lock_reads(_review_watched(api, platform, tasks[0])[1])
     _in_database(platform, "UPDATE users SET display_name = '新名字' WHERE username = 'unit_reviewer'")
-    seen, stop = _statements(platform)
-    try:
-        r = api.complete(task["id"], REVIEW, "unit_reviewer")
-    finally:
-        stop()
+    r, seen = _review_watched(api, platform, tasks[1])
     assert r.status_code == 200, r.get_json()
     assert _lock_reads(seen) == 2 * once, "run again"
-    assert _history(platform, second, "unit_review") == 1
+    assert _history(platform, after_change, "unit_review") == 1
     # kept again, as read afresh: the next action reads nobody
-    task = api.task_of(third, "unit_reviewer", "unit_review")
-    seen, stop = _reads_of_users(platform)
-    try:
-        assert api.complete(task["id"], REVIEW, "unit_reviewer").status_code == 200
-    finally:
-        stop()
-    assert seen == []
+    r, seen = _review_watched(api, platform, tasks[2])
+    assert r.status_code == 200 and _users_reads(seen) == []
 
 
 def test_an_upload_after_a_directory_change_keeps_its_file(api, platform):
