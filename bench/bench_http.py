@@ -63,6 +63,7 @@ class Client:
         self.token = token
         self.app_ms: list[float] = []
         self.hits = self.misses = 0
+        self.split_ms: dict[str, list[float]] = {"hit": [], "miss": []}  # answers that loaded a case
 
     def call(self, method: str, path: str, body=None, expect: int = 200):
         headers = {"Content-Type": "application/json"}
@@ -83,6 +84,8 @@ class Client:
             self.app_ms.append(float(timing[1]))
             self.hits += int(timing[2])
             self.misses += int(timing[3])
+            if int(timing[2]) + int(timing[3]) == 1:
+                self.split_ms["hit" if int(timing[2]) else "miss"].append(float(timing[1]))
         if response.status != expect:
             raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
         return json.loads(payload) if payload else None
@@ -258,6 +261,7 @@ def main() -> None:
         measured = Client(port, reviewer.token)
         measured.call("GET", "/api/tasks")
         measured.app_ms.clear()
+        measured.split_ms = {"hit": [], "miss": []}
         # The raw step is timed in blocks between the requests' blocks, in this process while
         # the server waits: a shared machine's speed drifts by tens of percent over seconds,
         # and the ratio should compare the two under the same conditions. (Blocks, not
@@ -302,6 +306,9 @@ def main() -> None:
           f"{f' --threads {args.threads}' if args.threads else ''}, over sockets (keep-alive) ==")
     print(f"review  POST complete (HTTP)                 {stats(review_ms)}")
     print(f"review  of which in the app (Server-Timing)  {stats(measured.app_ms)}")
+    for kind in ("hit", "miss"):
+        if measured.split_ms[kind]:
+            print(f"review  in the app, hot-cache {kind + ':':5}          {stats(measured.split_ms[kind])}")
     print(f"review  server CPU per completion (all workers) {review_cpu_ms:7.2f} ms")
     print(f"review  same, in-process test client         {stats(local_ms)}")
     print(f"raw     SpiffWorkflow load+complete+run+save {stats(cold)}")
