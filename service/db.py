@@ -72,6 +72,23 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def read_only_engine(engine: Engine) -> Engine | None:
+    """PostgreSQL: the engine for requests that only read (GET), its connections in autocommit.
+    Under READ COMMITTED each statement takes its own snapshot inside a transaction or not, so
+    such a request reads the same without one — and saves the BEGIN and ROLLBACK round trips
+    (two of a GET's four). A write through it would commit on its own, so it is refused.
+    Elsewhere None: SQLite readers keep their transaction."""
+    if engine.dialect.name != "postgresql":
+        return None
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @event.listens_for(reads, "before_cursor_execute")
+    def _refuse_writes(_conn, _cursor, _statement, _params, context, _many):
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            raise exc.InvalidRequestError("a request that only reads (GET) may not write")
+    return reads
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

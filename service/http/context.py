@@ -19,9 +19,12 @@ def platform():
 
 
 def db():
-    """One session (and so one transaction) per request; closed at teardown."""
+    """One session (and so one transaction) per request; closed at teardown. A GET only reads:
+    on PostgreSQL its statements run without a transaction (db.read_only_engine)."""
     if "db" not in g:
-        g.db = platform().sessions()
+        factory = platform().read_sessions if request.method in ("GET", "HEAD") \
+            else platform().sessions
+        g.db = factory()
     return g.db
 
 
