@@ -21,6 +21,7 @@ Usage: python bench/bench_http.py [--database-url URL] [--workers N] [--cases 60
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import itertools
 import json
@@ -51,7 +52,8 @@ BLOCK = 10  # review requests timed back to back, then RAW_PER_REQUEST raw steps
 RAW_PER_REQUEST = 3
 
 
-SERVER_TIMING = re.compile(r'app;dur=([0-9.]+), hot-cache;desc="hits=(\d+) misses=(\d+)"')
+SERVER_TIMING = re.compile(
+    r'app;dur=([0-9.]+), worker;desc="pid=(\d+)", hot-cache;desc="hits=(\d+) misses=(\d+)"')
 
 
 class Client:
@@ -64,6 +66,7 @@ class Client:
         self.app_ms: list[float] = []
         self.hits = self.misses = 0
         self.split_ms: dict[str, list[float]] = {"hit": [], "miss": []}  # answers that loaded a case
+        self.worker: int | None = None
 
     def call(self, method: str, path: str, body=None, expect: int = 200):
         headers = {"Content-Type": "application/json"}
@@ -82,10 +85,12 @@ class Client:
         timing = SERVER_TIMING.match(response.getheader("Server-Timing") or "")
         if timing:
             self.app_ms.append(float(timing[1]))
-            self.hits += int(timing[2])
-            self.misses += int(timing[3])
-            if int(timing[2]) + int(timing[3]) == 1:
-                self.split_ms["hit" if int(timing[2]) else "miss"].append(float(timing[1]))
+            self.worker = int(timing[2])  # a keep-alive connection stays with one worker
+            hits, misses = int(timing[3]), int(timing[4])
+            self.hits += hits
+            self.misses += misses
+            if hits + misses == 1:
+                self.split_ms["hit" if hits else "miss"].append(float(timing[1]))
         if response.status != expect:
             raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
         return json.loads(payload) if payload else None
@@ -320,6 +325,10 @@ def main() -> None:
     print(f"floor   GET /api/me (any signed-in request)  {stats(floor_ms)}")
     print(f"inbox   GET /api/tasks, {args.cases} open tasks          {stats(inbox_ms)}   (target < 5 ms)")
     print(f"inbox   same, {args.populate:,} more cases stored      {stats(big_inbox_ms)}   (target < 10 ms)")
+    spread = collections.Counter(c.worker for c in loaders)
+    print(f"load    the {args.clients} connections per worker: "
+          f"{' / '.join(str(n) for n in sorted(spread.values(), reverse=True))} "
+          f"(the kernel hands a new connection to whichever worker accepts first)")
     load_hits = sum(c.hits for c in loaders)
     load_loads = load_hits + sum(c.misses for c in loaders)
     print(f"cache   hot-instance hits: review over HTTP {measured.hits} of "
