@@ -2,7 +2,7 @@
 the caller. One session, and so one transaction, per request (see transaction.py)."""
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask import session as web_session
 
 from ..core import login
@@ -22,8 +22,8 @@ def db():
     """One session (and so one transaction) per request; closed at teardown. A GET only reads:
     on PostgreSQL its statements run without a transaction (db.read_only_engine)."""
     if "db" not in g:
-        factory = platform().read_sessions if request.method in ("GET", "HEAD") \
-            else platform().sessions
+        reads_only = has_request_context() and request.method in ("GET", "HEAD")
+        factory = platform().read_sessions if reads_only else platform().sessions
         g.db = factory()
     return g.db
 
@@ -47,6 +47,18 @@ def current_user() -> User:
     would let another site post on a logged-in official's behalf."""
     if "user" in g:
         return g.user
+    user_id, generation = _identity()
+    if generation is not None and _confirms_caller():
+        kept = platform().callers.kept(db(), user_id, generation)
+        if kept is not None:  # confirmed before the action commits or answers
+            g.user, g.caller_kept = kept
+            return g.user
+    return _read_caller(user_id, generation)
+
+
+def _identity() -> tuple[int, int | None]:
+    """Who the request says it is: (user id, token generation) from a bearer token, or
+    (user id, None) from the web session on pages; 401 when neither holds."""
     user_id, generation = None, None
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -55,12 +67,7 @@ def current_user() -> User:
         user_id = login.web_session_user_id(db(), web_session.get("sid"))
     if not (isinstance(user_id, int) and 0 < user_id <= MAX_ID):
         raise Unauthorized("请先登录 / not logged in")
-    if generation is not None and _confirms_caller():
-        kept = platform().callers.kept(db(), user_id, generation)
-        if kept is not None:  # confirmed before the action commits or answers
-            g.user, g.caller_kept = kept
-            return g.user
-    return _read_caller(user_id, generation)
+    return user_id, generation
 
 
 def _read_caller(user_id: int, generation: int | None) -> User:
@@ -107,7 +114,5 @@ def confirm_caller() -> bool:
     for obj in kept_objects:
         if obj in db():
             db().expunge(obj)
-    header = request.headers.get("Authorization", "")
-    user_id, generation = token_signer().verify(header[7:].strip()) or (None, None)
-    _read_caller(user_id, generation)
+    _read_caller(*_identity())
     return False
