@@ -108,7 +108,6 @@ class LiveWorkflow:
                 continue  # a sub-workflow starts afresh each time; MI siblings stay as they are
             first = self.wf.get_next_task(spec_name=task.task_spec.name)
             if first is not None and first is not task:
-                self._ready = None
                 self.wf.reset_from_task_id(first.id, data=dict(task.data))
                 return True
         self._ready = ready  # the run ends here: what it left ready
