@@ -1,12 +1,12 @@
 """`talentflow serve`: the WSGI server in front of the app.
 
 Python runs one core per process, so on Linux the default is gunicorn's pre-fork server with a
-worker per CPU (threads inside each). Each worker builds its own Platform after the fork
-(database pool, compiled specs, hot-instance cache); the cache stays correct across workers
-because a live workflow is reused only when the locked row still carries its version. The
-scheduler runs once, in a process of its own beside the workers (jobs also hold their locks).
-waitress (threads, one process) is the fallback where gunicorn is not available, and what
-`--server waitress` asks for."""
+worker per CPU (threads inside each; gunicorn_worker.py spreads the connections over them). Each
+worker builds its own Platform after the fork (database pool, compiled specs, hot-instance
+cache); the cache stays correct across workers because a live workflow is reused only when the
+locked row still carries its version. The scheduler runs once, in a process of its own beside
+the workers (jobs also hold their locks). waitress (threads, one process) is the fallback where
+gunicorn is not available, and what `--server waitress` asks for."""
 from __future__ import annotations
 
 import gc
@@ -55,10 +55,12 @@ def heartbeat_dir() -> str | None:
 def serve_gunicorn(host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from .gunicorn_worker import BalancedThreadWorker
+
     class Application(BaseApplication):
         def load_config(self):
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "worker_class": "gthread", "keepalive": 5, "timeout": 120,
+                               "worker_class": BalancedThreadWorker, "keepalive": 5, "timeout": 120,
                                "graceful_timeout": 20, "preload_app": False,
                                "worker_tmp_dir": heartbeat_dir(),
                                "accesslog": None, "errorlog": "-", "loglevel": "warning",

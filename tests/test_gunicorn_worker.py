@@ -1,0 +1,90 @@
+"""The serving worker's accept rule on a real listening socket, one worker in this process: a
+worker holding connections leaves a new one to the others for a moment, then takes it; when
+another worker took it meanwhile, the next connection gets a wait of its own. (Two workers
+spreading real connections: tests/test_served_workers.py.)"""
+from __future__ import annotations
+
+import selectors
+import socket
+import time
+
+import pytest
+
+from talentflow.server import gunicorn_available
+
+pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="gunicorn runs on POSIX only")
+
+
+@pytest.fixture
+def worker():
+    from gunicorn.config import Config
+
+    from talentflow.gunicorn_worker import BalancedThreadWorker
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    made = BalancedThreadWorker(1, 0, [listener], None, 30, Config(), None)
+    made.poller = selectors.DefaultSelector()
+    made.accepted = []
+    made.enqueue_req = made.accepted.append  # the request itself is not what is tested here
+    clients = []
+
+    def connect():
+        clients.append(socket.create_connection(listener.getsockname()))
+
+    made.connect = connect
+    yield made
+    for client in clients:
+        client.close()
+    for conn in made.accepted:
+        conn.close()
+    made.poller.close()
+    made.tmp.close()
+    listener.close()
+
+
+def loop_once(worker, timeout=0.05):
+    """One turn of gunicorn's run loop: listen if there is room, wait, dispatch."""
+    worker.set_accept_enabled(worker.nr_conns < worker.worker_connections)
+    worker.wait_for_and_dispatch_events(timeout)
+
+
+def test_an_empty_worker_accepts_at_once(worker):
+    worker.connect()
+    loop_once(worker)
+    assert len(worker.accepted) == 1
+
+
+def test_a_worker_holding_connections_waits_then_accepts(worker):
+    from talentflow.gunicorn_worker import accept_delay
+    worker.nr_conns = 2
+    worker.connect()
+    started = time.monotonic()
+    loop_once(worker)
+    assert worker.accepted == []  # left to an emptier worker for now
+    while not worker.accepted:
+        assert time.monotonic() - started < 1
+        loop_once(worker)
+    assert time.monotonic() - started >= accept_delay(2, 0)
+
+
+def test_after_another_worker_took_the_connection_the_next_one_waits_again(worker):
+    worker.nr_conns = 1
+    worker.connect()
+    loop_once(worker)
+    assert worker.accepted == []
+    taken, _ = worker.sockets[0].accept()  # another worker takes it during the wait
+    taken.close()
+    time.sleep(0.03)
+    loop_once(worker, timeout=0.01)  # listening again: nothing there
+    worker.connect()
+    loop_once(worker, timeout=0.01)
+    assert worker.accepted == []  # a new wait, not the end of the old one
+
+
+def test_idle_connections_weigh_less_than_busy_ones():
+    """A client's spare connection between requests holds a worker less than one it is
+    answering: of two workers, the one answering fewer takes the next connection."""
+    from talentflow.gunicorn_worker import accept_delay
+    assert 0 < accept_delay(0, 1) < accept_delay(1, 0) < accept_delay(1, 1)
+    assert accept_delay(0, 0) == 0
