@@ -328,7 +328,8 @@ def main() -> None:
     spread = collections.Counter(c.worker for c in loaders)
     print(f"load    the {args.clients} connections per worker: "
           f"{' / '.join(str(n) for n in sorted(spread.values(), reverse=True))} "
-          f"(the kernel hands a new connection to whichever worker accepts first)")
+          f"(a worker holding connections leaves a new one to an emptier one: "
+          f"service/gunicorn_worker.py)")
     load_hits = sum(c.hits for c in loaders)
     load_loads = load_hits + sum(c.misses for c in loaders)
     print(f"cache   hot-instance hits: review over HTTP {measured.hits} of "

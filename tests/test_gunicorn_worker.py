@@ -1,11 +1,13 @@
-"""The serving worker's accept rule on a real listening socket, one worker in this process: a
-worker holding connections leaves a new one to the others for a moment, then takes it; when
-another worker took it meanwhile, the next connection gets a wait of its own. (Two workers
-spreading real connections: tests/test_served_workers.py.)"""
+"""The serving worker on real sockets, one worker in this process. Its accept rule: a worker
+holding connections leaves a new one to the others for a moment, then takes it; when another
+worker took it meanwhile, the next connection gets a wait of its own. (Two workers spreading
+real connections: tests/test_served_workers.py.) Its keep-alive: the thread that answered
+serves the same client's next request itself when it comes at once."""
 from __future__ import annotations
 
 import selectors
 import socket
+import threading
 import time
 
 import pytest
@@ -88,3 +90,77 @@ def test_idle_connections_weigh_less_than_busy_ones():
     from talentflow.gunicorn_worker import accept_delay
     assert 0 < accept_delay(0, 1) < accept_delay(1, 0) < accept_delay(1, 1)
     assert accept_delay(0, 0) == 0
+
+
+def _hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+def _accepted_conn(worker):
+    from gunicorn.glogging import Logger
+    worker.log = Logger(worker.cfg)
+    worker.wsgi = _hello
+    worker.alive = True
+    listener = worker.sockets[0]
+    client = socket.create_connection(listener.getsockname())
+    served, address = listener.accept()
+    from gunicorn.workers.gthread import TConn
+    return client, TConn(worker.cfg, served, address, listener.getsockname())
+
+
+REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def _answers(client, count):
+    received = b""
+    client.settimeout(5)
+    while received.count(b"HTTP/1.1 200") < count or not received.endswith(b"ok"):
+        received += client.recv(65536)
+    return received.count(b"HTTP/1.1 200")
+
+
+def test_requests_sent_together_are_answered_by_one_thread(worker):
+    client, conn = _accepted_conn(worker)
+    try:
+        client.sendall(REQUEST * 3)
+        assert worker.handle(conn) is True  # keep-alive: the connection goes back to the poller
+        assert worker.nr == 3 and _answers(client, 3) == 3
+    finally:
+        client.close()
+        conn.close()
+
+
+def test_the_next_request_sent_at_once_is_served_by_the_same_thread(worker, monkeypatch):
+    # "at once" on a loaded test machine: the client here is a thread of this process
+    monkeypatch.setattr("talentflow.gunicorn_worker.LINGER", 0.5)
+    client, conn = _accepted_conn(worker)
+
+    def one_after_the_other():
+        for _ in range(3):
+            client.sendall(REQUEST)
+            _answers(client, 1)
+
+    sending = threading.Thread(target=one_after_the_other)
+    try:
+        sending.start()
+        assert worker.handle(conn) is True
+        sending.join()
+        assert worker.nr == 3
+    finally:
+        client.close()
+        conn.close()
+
+
+def test_a_quiet_connection_goes_back_to_the_main_loop(worker):
+    from talentflow.gunicorn_worker import LINGER
+    client, conn = _accepted_conn(worker)
+    try:
+        client.sendall(REQUEST)
+        started = time.monotonic()
+        assert worker.handle(conn) is True
+        assert worker.nr == 1 and _answers(client, 1) == 1
+        assert time.monotonic() - started < LINGER + 1  # waited LINGER, not for the client
+    finally:
+        client.close()
+        conn.close()
