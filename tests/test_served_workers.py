@@ -123,6 +123,10 @@ def test_workers_touch_their_heartbeat_in_memory_not_on_the_database_disk(served
         assert all(f.startswith("/dev/shm/") for f in files), files
 
 
+def _connections(port, count):
+    return [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(count)]
+
+
 def _answering_workers(port, token, connections, close=True):
     """Opens the connections at once and asks twice on each (keep-alive): the worker process that
     answered on each, from the Server-Timing the fixture turns on."""
@@ -160,15 +164,13 @@ def test_connections_opened_together_are_spread_over_the_workers(served):
     seen = set()
     while len(seen) < 2:  # the port answers once the first worker listens; wait for the second
         assert time.monotonic() < deadline, seen
-        seen.update(_answering_workers(served, token, [
-            http.client.HTTPConnection("127.0.0.1", served, timeout=60) for _ in range(4)]))
+        seen.update(_answering_workers(served, token, _connections(served, 4)))
     spreads = []
     for _ in range(10):
-        spare = http.client.HTTPConnection("127.0.0.1", served, timeout=60)
-        _answering_workers(served, token, [spare], close=False)
-        workers = _answering_workers(served, token, [
-            http.client.HTTPConnection("127.0.0.1", served, timeout=60) for _ in range(4)])
-        spare.close()
+        spare = _connections(served, 1)
+        _answering_workers(served, token, spare, close=False)
+        workers = _answering_workers(served, token, _connections(served, 4))
+        spare[0].close()
         spreads.append(sorted(Counter(workers).values()))
         time.sleep(0.1)  # the closed connections leave their workers first
     assert spreads.count([2, 2]) >= 8, spreads
