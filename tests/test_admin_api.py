@@ -188,3 +188,23 @@ def _csrf(web):
     import re
     html = web.get("/").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_inbox_follows_a_change_of_unit_and_roles(api):
+    """The inbox's statement is built once per scope (core/inbox.py): a reviewer moved to
+    another unit, moved back, then stripped of the role sees exactly their scope's tasks."""
+    from flows import submit_selection
+    instance_id = submit_selection(api, "applicant")
+
+    def sees_review():
+        return any(t["instance_id"] == instance_id for t in api.inbox("unit_reviewer"))
+
+    reviewer, other = user_by_name(api, "unit_reviewer"), user_by_name(api, "unit_reviewer2")
+    assert reviewer["unit_id"] != other["unit_id"]
+    assert sees_review()
+    for body, seen in (({"unit_id": other["unit_id"]}, False),
+                       ({"unit_id": reviewer["unit_id"]}, True),
+                       ({"roles": ["applicant"]}, False)):
+        r = patch(api, f"/api/admin/users/{reviewer['id']}", body)
+        assert r.status_code == 200, r.get_json()
+        assert sees_review() is seen, body

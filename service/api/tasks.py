@@ -43,7 +43,7 @@ def _paging():
 def my_inbox():
     limit, offset = _paging()
     rows = inbox.inbox(db(), current_user(), limit, offset)
-    return json_response([task_view(row, row.assignee) for row in rows])
+    return json_response([row._asdict() for row in rows])  # LISTED is TaskOut
 
 
 @blp.get("/done")
@@ -51,7 +51,7 @@ def my_inbox():
 def my_done():
     limit, offset = _paging()
     rows = inbox.done(db(), current_user(), limit, offset)
-    return json_response([task_view(row, row.assignee) for row in rows])
+    return json_response([row._asdict() for row in rows])  # LISTED is TaskOut
 
 
 @blp.get("/<int:task_id>")

@@ -8,23 +8,34 @@ from .models import HumanTask, Instance, User
 from .roles import CASE_WIDE_ROLES, DISTRICT_ROLES, TASK_SCOPED_ROLES, UNIT_ROLES
 
 
+def claim_scope(user: User) -> tuple:
+    """What decides which unclaimed tasks a user may pick up, hashable (a cache key)."""
+    return user.id, user.unit_id, user.department_id, tuple(user.roles)
+
+
 def claimable_clause(user: User):
     """SQL condition: unclaimed role tasks this user may pick up (role + scope)."""
+    return claimable_in(claim_scope(user))
+
+
+def claimable_in(scope: tuple):
+    """claimable_clause of a claim_scope."""
+    user_id, unit_id, department_id, roles = scope
     clauses = []
-    for role in user.roles:
+    for role in roles:
         if role in UNIT_ROLES:
-            if user.unit_id is not None:
-                clauses.append(and_(HumanTask.role == role, HumanTask.unit_id == user.unit_id))
+            if unit_id is not None:
+                clauses.append(and_(HumanTask.role == role, HumanTask.unit_id == unit_id))
         elif role == "department_reviewer":
-            if user.department_id is not None:
+            if department_id is not None:
                 clauses.append(and_(HumanTask.role == role,
-                                    HumanTask.department_id == user.department_id))
+                                    HumanTask.department_id == department_id))
         elif role in DISTRICT_ROLES:
             clauses.append(HumanTask.role == role)
     if not clauses:
         return false()
     # Separation of duties: the starter of a case never works its reviews.
-    return and_(or_(*clauses), or_(HumanTask.starter_id.is_(None), HumanTask.starter_id != user.id))
+    return and_(or_(*clauses), or_(HumanTask.starter_id.is_(None), HumanTask.starter_id != user_id))
 
 
 def may_work(user: User, task: HumanTask) -> bool:
