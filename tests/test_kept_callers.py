@@ -160,3 +160,54 @@ def test_an_upload_after_a_directory_change_keeps_its_file(api, platform):
                         headers=api.headers("applicant"), content_type="multipart/form-data")
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["size"] == len(pdf)
+
+
+def _inbox_watched(api, platform, user="unit_reviewer"):
+    """The user's inbox (status, case ids) and the statements it ran."""
+    seen, stop = _statements(platform)
+    try:
+        r = api.get("/api/tasks", user)
+    finally:
+        stop()
+    cases = {t["instance_id"] for t in r.get_json()} if r.status_code == 200 else None
+    return r, cases, seen
+
+
+def test_the_inbox_of_a_caller_seen_before_is_one_statement(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    r, cases, seen = _inbox_watched(api, platform)
+    assert r.status_code == 200 and case in cases, r.get_json()
+    assert _users_reads(seen) == [], seen
+    assert len([sql for sql in seen if not sql.startswith("BEGIN")]) == 1, seen
+
+
+def test_the_inbox_follows_a_role_taken_away_in_the_database(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    assert case in _inbox_watched(api, platform)[1]
+    _in_database(platform, "DELETE FROM user_roles WHERE user_id = :id AND role = 'unit_reviewer'",
+                 id=_user_id(platform, "unit_reviewer"))
+    r, cases, seen = _inbox_watched(api, platform)
+    assert r.status_code == 200 and case not in cases, r.get_json()
+    assert len(_users_reads(seen)) >= 1, "the caller read afresh"
+
+
+def test_the_inbox_of_a_caller_deactivated_meanwhile_is_refused(api, platform):
+    _kept_reviewer(api, 1)
+    _in_database(platform, "UPDATE users SET active = false WHERE username = 'unit_reviewer'")
+    assert _inbox_watched(api, platform)[0].status_code == 401
+
+
+def test_an_empty_inbox_confirms_its_kept_caller_too(api, platform):
+    _kept_reviewer(api, 0)  # the only case reviewed: nothing left in the inbox
+    assert _inbox_watched(api, platform)[1] == set()
+    _in_database(platform, "UPDATE users SET active = false WHERE username = 'unit_reviewer'")
+    assert _inbox_watched(api, platform)[0].status_code == 401
+
+
+def test_a_change_to_someone_else_leaves_the_inbox_as_it_was(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    before = _inbox_watched(api, platform)[1]
+    _in_database(platform, "UPDATE users SET display_name = '改名' WHERE username = 'org_reviewer'")
+    r, cases, seen = _inbox_watched(api, platform)
+    assert r.status_code == 200 and cases == before and case in cases
+    assert len(_users_reads(seen)) == 1, "compared once"

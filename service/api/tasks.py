@@ -9,7 +9,7 @@ from ..core.ids import MAX_OFFSET, clamp
 from ..core.models import User
 from ..http.context import current_user, db, platform
 from ..http.plain_json import json_response
-from ..http.transaction import transactional
+from ..http.transaction import confirmed_read, transactional
 from .schemas import (
     AssignIn, CandidateOut, DataIn, DraftOut, ReturnTargetOut, TaskDetailOut, TaskOut,
 )
@@ -40,10 +40,10 @@ def _paging():
 
 @blp.get("")
 @blp.response(200, TaskOut(many=True))
+@confirmed_read
 def my_inbox():
     limit, offset = _paging()
-    rows = inbox.inbox(db(), current_user(), limit, offset)
-    return json_response([row._asdict() for row in rows])  # LISTED is TaskOut
+    return json_response(inbox.inbox(db(), current_user(), limit, offset))
 
 
 @blp.get("/done")

@@ -36,6 +36,26 @@ def transactional(view):
     return wrapper
 
 
+def confirmed_read(view):
+    """A GET that may start with the caller this process kept (http/callers.py), like an
+    action: confirmed before it answers, and run again with the caller read afresh when they
+    changed. Worth it where the view's own query reads the directory's revision too
+    (core/recipients.py REVISION_COLUMN): then confirming costs no round trip."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        while True:  # twice at most, as for an action
+            try:
+                result = view(*args, **kwargs)
+            except BaseException:
+                if not confirm_caller():
+                    continue
+                raise
+            if confirm_caller():
+                return result
+    wrapper.confirms_caller = True
+    return wrapper
+
+
 def discard_changes() -> None:
     """Drop what a failed action left in the session before the view reads again to answer
     (the form page shown with its errors). The transaction itself is still the decorator's."""
