@@ -3,7 +3,8 @@ from this separate process, with the raw SpiffWorkflow step of the same diagram 
 same run as the baseline, and the in-process (Flask test client) figure beside it.
 
   review   POST /api/tasks/<id>/complete of `unit_review` (talent_selection), one per case
-  inbox    GET /api/tasks of the unit reviewer (60 open tasks; then among 10,000 cases)
+  inbox    GET /api/tasks of the unit reviewer (60 open tasks; then among 10,000 cases; and
+           from a fifth client while four complete reviews)
   floor    GET /api/me: what every signed-in request pays (HTTP, token, user row, transaction)
   load     review completions per second from --clients concurrent keep-alive clients
   raw      the same review step in SpiffWorkflow alone: load (deserialize) + complete + run +
@@ -231,6 +232,30 @@ def throughput(port: int, token: str, task_ids: list[int], clients: int) -> tupl
     return len(task_ids) / (time.perf_counter() - started), connections
 
 
+def inbox_under_load(port: int, token: str, task_ids: list[int], clients: int) -> list[float]:
+    """GET /api/tasks?limit=60 from one more client, every 5 ms, while `clients` complete
+    `task_ids`: what an official opening the inbox meets while others act (on SQLite, a read
+    beside the writers; before, it queued behind them for the write lock)."""
+    watcher = Client(port, token)
+    watcher.call("GET", "/api/tasks?limit=60")
+    finished = threading.Event()
+    latencies: list[float] = []
+
+    def watch():
+        while not finished.is_set():
+            latencies.append(timed(lambda: watcher.call("GET", "/api/tasks?limit=60")))
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    try:
+        throughput(port, token, task_ids, clients)
+    finally:
+        finished.set()
+        thread.join()
+    return latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -296,6 +321,9 @@ def main() -> None:
         rate, loaders = throughput(port, reviewer.token, load_tasks, args.clients)
         load_cpu = [(after - before) * 1000 / len(load_tasks) for before, after in zip(
             cpu, (server_cpu_seconds(server.pid), postgres_cpu_seconds(), time.process_time()))]
+        busy_cases = prepare_cases_http(port, bench, args.load_cases // 2)
+        busy_inbox_ms = inbox_under_load(port, reviewer.token, review_tasks(reviewer, busy_cases),
+                                         args.clients)
         prepare_cases(bench, args.cases)  # the inbox holds `cases` open reviews again
         populate(bench, args.populate, args.populate * 5)
         big_inbox_ms = [timed(lambda: reviewer.call("GET", "/api/tasks")) for _ in range(args.cases)]
@@ -325,6 +353,7 @@ def main() -> None:
     print(f"floor   GET /api/me (any signed-in request)  {stats(floor_ms)}")
     print(f"inbox   GET /api/tasks, {args.cases} open tasks          {stats(inbox_ms)}   (target < 5 ms)")
     print(f"inbox   same, {args.populate:,} more cases stored      {stats(big_inbox_ms)}   (target < 10 ms)")
+    print(f"inbox   same (60 of them), while {args.clients} clients complete reviews {stats(busy_inbox_ms)}")
     spread = collections.Counter(c.worker for c in loaders)
     print(f"load    the {args.clients} connections per worker: "
           f"{' / '.join(str(n) for n in sorted(spread.values(), reverse=True))} "

@@ -53,10 +53,16 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise exc.DisconnectionError("the database did not answer the ping")
 
 
+# The execution option that marks read_only_engine's connections.
+READS_ONLY = "talentflow_reads_only"
+
+
 def _serialize_sqlite_writers(engine: Engine) -> None:
     """SQLite has no row locks: take the database write lock at BEGIN so a second user acting
     on the same case waits, then sees the first one's commit (and gets a clean 409) instead of
-    failing on a stale snapshot. Per SQLAlchemy's pysqlite transaction recipe."""
+    failing on a stale snapshot. Per SQLAlchemy's pysqlite transaction recipe. A request that
+    only reads (read_only_engine) begins without the lock: in WAL mode it reads a snapshot
+    beside the writer, neither waiting for the other."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -69,18 +75,21 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READS_ONLY)
+                             else "BEGIN IMMEDIATE")
 
 
-def read_only_engine(engine: Engine) -> Engine | None:
-    """PostgreSQL: the engine for requests that only read (GET), its connections in autocommit.
-    Under READ COMMITTED each statement takes its own snapshot inside a transaction or not, so
-    such a request reads the same without one — and saves the BEGIN and ROLLBACK round trips
-    (two of a GET's four). A write through it would commit on its own, so it is refused.
-    Elsewhere None: SQLite readers keep their transaction."""
-    if engine.dialect.name != "postgresql":
-        return None
-    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+def read_only_engine(engine: Engine) -> Engine:
+    """The engine for requests that only read (GET). PostgreSQL: its connections in autocommit
+    — under READ COMMITTED each statement takes its own snapshot inside a transaction or not,
+    so such a request reads the same without one, and saves the BEGIN and ROLLBACK round trips
+    (two of a GET's four). SQLite: a transaction begun without the write lock (see
+    _serialize_sqlite_writers), so a GET neither waits behind a case action's write nor holds
+    one up. Either way a write through it would not be the action's, so it is refused."""
+    if engine.dialect.name == "postgresql":
+        reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        reads = engine.execution_options(**{READS_ONLY: True})
 
     @event.listens_for(reads, "before_cursor_execute")
     def _refuse_writes(_conn, _cursor, _statement, _params, context, _many):

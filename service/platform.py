@@ -27,9 +27,9 @@ class Platform:
         self.config = config if config is not None else load_config()
         self.engine = make_engine(self.config["DATABASE_URL"])
         self.sessions = make_session_factory(self.engine)
-        reads = read_only_engine(self.engine)
-        # requests that only read (GET): without BEGIN and ROLLBACK where the database allows
-        self.read_sessions = make_session_factory(reads) if reads is not None else self.sessions
+        # requests that only read (GET): PostgreSQL without BEGIN and ROLLBACK, SQLite without
+        # the write lock
+        self.read_sessions = make_session_factory(read_only_engine(self.engine))
         self.forms = FormRegistry(Path(self.config["FORMS_DIR"]))
         self.definitions = DefinitionCache(self.forms)
         self.runtime = Runtime()

@@ -19,8 +19,9 @@ def platform():
 
 
 def db():
-    """One session (and so one transaction) per request; closed at teardown. A GET only reads:
-    on PostgreSQL its statements run without a transaction (db.read_only_engine)."""
+    """One session (and so one transaction) per request; closed at teardown. A GET only reads
+    (db.read_only_engine): on PostgreSQL its statements run without a transaction, on SQLite
+    without the write lock."""
     if "db" not in g:
         reads_only = has_request_context() and request.method in ("GET", "HEAD")
         factory = platform().read_sessions if reads_only else platform().sessions
