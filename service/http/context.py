@@ -83,9 +83,10 @@ def _read_caller(user_id: int, generation: int | None) -> User:
 
 def _confirms_caller() -> bool:
     """Whether this request's view confirms a kept caller before it commits or answers (an
-    action, or a read marked for it: http/transaction.py). Admin paths always read theirs (their role is checked
-    before the view, and could not be checked again), and so do uploads: an action run again
-    must find its body again, and only a JSON body is kept once read."""
+    action, or a read marked for it: http/transaction.py). Admin paths always read theirs
+    (their role is checked before the view, and could not be checked again), and so do
+    uploads: an action run again must find its body again, and only a JSON body is kept once
+    read."""
     if request.path.startswith("/api/admin/") or request.method in ("HEAD", "OPTIONS"):
         return False
     if request.content_length and not request.is_json:
