@@ -14,22 +14,19 @@ from .context import confirm_caller, db
 def transactional(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        while True:  # twice at most: a kept caller found stale is read afresh, and only once
+        def attempt():
             try:
-                result = view(*args, **kwargs)
+                return view(*args, **kwargs)
             except BaseException:
                 db().rollback()
-                if not confirm_caller():
-                    continue
                 raise
-            if not confirm_caller():
-                continue
-            status = _status_of(result)
-            if status is not None and status >= 400:
-                db().rollback()
-            else:
-                db().commit()
-            return result
+        result = _as_confirmed_caller(attempt)
+        status = _status_of(result)
+        if status is not None and status >= 400:
+            db().rollback()
+        else:
+            db().commit()
+        return result
     # An API action may start with the caller this process kept (http/callers.py): it is
     # confirmed here, before the action commits or answers.
     wrapper.confirms_caller = True
@@ -43,17 +40,23 @@ def confirmed_read(view):
     (core/recipients.py REVISION_COLUMN): then confirming costs no round trip."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        while True:  # twice at most, as for an action
-            try:
-                result = view(*args, **kwargs)
-            except BaseException:
-                if not confirm_caller():
-                    continue
-                raise
-            if confirm_caller():
-                return result
+        return _as_confirmed_caller(lambda: view(*args, **kwargs))
     wrapper.confirms_caller = True
     return wrapper
+
+
+def _as_confirmed_caller(attempt):
+    """`attempt()`'s outcome (its result, or what it raised) once the caller it ran with is
+    confirmed; run again when it was not (the caller is then read afresh: twice at most)."""
+    while True:
+        try:
+            result = attempt()
+        except BaseException:
+            if not confirm_caller():
+                continue
+            raise
+        if confirm_caller():
+            return result
 
 
 def discard_changes() -> None:
