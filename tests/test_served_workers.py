@@ -158,7 +158,10 @@ def test_connections_opened_together_are_spread_over_the_workers(served):
     one client (a proxy's pool, a benchmark) must land two on each worker, not by the luck of
     which process the kernel wakes first: stock gunicorn spread them 2 / 2 in 14 of 30 rounds
     here (15 times 3 / 1, once 4 / 0), and four on one worker are served on one core. The
-    client's spare connection, idle on one of the workers meanwhile, must not tip it to 3 / 1."""
+    client's spare connection, idle on one of the workers meanwhile, must not tip it to 3 / 1.
+    Rounds, not one: on this shared 2-core machine in a busy hour a round fell to 3 / 1 in 5 to
+    25 % of 40 (a worker serving a request answers its listener late), so 20 of 30 must be
+    2 / 2 — stock gunicorn's 14 of 30 would pass that about once in 40 runs."""
     token = login(served, "unit_reviewer")
     deadline = time.monotonic() + 60
     seen = set()
@@ -166,14 +169,14 @@ def test_connections_opened_together_are_spread_over_the_workers(served):
         assert time.monotonic() < deadline, seen
         seen.update(_answering_workers(served, token, _connections(served, 4)))
     spreads = []
-    for _ in range(10):
+    for _ in range(30):
         spare = _connections(served, 1)
         _answering_workers(served, token, spare, close=False)
         workers = _answering_workers(served, token, _connections(served, 4))
         spare[0].close()
         spreads.append(sorted(Counter(workers).values()))
         time.sleep(0.1)  # the closed connections leave their workers first
-    assert spreads.count([2, 2]) >= 8, spreads
+    assert spreads.count([2, 2]) >= 20, spreads
 
 
 def test_a_case_worked_across_workers_never_acts_on_a_stale_workflow(api, platform, served):
