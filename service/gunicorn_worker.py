@@ -24,9 +24,10 @@ request arrives, to a pool thread again: thread switches and system calls on eve
 a client that sends one after the other. The thread that answered waits LINGER for the next
 request and serves it itself; only a connection quiet for that long goes back to the poller.
 GET /api/me from 4 keep-alive clients, PostgreSQL, 2 workers, 7 alternating runs: 595–875/s
-stock, 667–1024/s lingering, higher in each pair (one client's latency: within the noise). While a thread lingers it serves no other
-connection, so LINGER stays short (a client sending its next request at once takes well under
-a millisecond here), and the accept rule counts a connection it waits on as idle.
+stock, 667–1024/s lingering, higher in each pair (one client's latency: within the noise).
+While a thread lingers it serves no other connection, so LINGER stays short (a client sending
+its next request at once takes well under a millisecond here), and the accept rule counts a
+connection it waits on as idle.
 
 Built on gunicorn 26/27's ThreadWorker (`accept`, `set_accept_enabled`,
 `wait_for_and_dispatch_events`, `handle`); pyproject.toml bounds the version to those."""

@@ -17,14 +17,10 @@ from .schemas import (
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办与办理 / tasks")
 
 
-_LOOK_UP = object()
-
-
-def task_view(task, assignee=_LOOK_UP) -> dict:
-    """TaskOut of a task row; `assignee`: the holder's username when the caller read it."""
-    if assignee is _LOOK_UP:
-        holder = db().get(User, task.assignee_id) if task.assignee_id else None
-        assignee = holder.username if holder else None
+def task_view(task) -> dict:
+    """TaskOut of a task row, with its holder's username."""
+    holder = db().get(User, task.assignee_id) if task.assignee_id else None
+    assignee = holder.username if holder else None
     return {"id": task.id, "instance_id": task.instance_id, "process_id": task.process_id,
             "name": task.name, "title": task.title, "role": task.role,
             "assignee": assignee,
