@@ -42,7 +42,7 @@ def task_reminders(platform, session: Session, as_of: date) -> dict:
     summary["skipped"] = len(done)
     escalate_after = int(values["reminder_escalation_days"])
     supervisors = values["escalation_roles"] or {}
-    users_by_role: dict[str, list[User]] = {}
+    users_by_role: dict = {}  # notifications.task_recipients keeps its answers per scope here
     now = DatedPlatform(platform, as_of).now()
     earlier = notifications.earlier_reminders(session, select(HumanTask.id).where(*is_overdue)) \
         if overdue else {}
