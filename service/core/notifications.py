@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, joinedload
 from .. import deferred
 from ..db import insert_rows, update_rows
 from ..errors import NotFound
-from .models import Notification, User
+from . import access, mail
+from .models import Notification, User, UserRole, localnow
 
 
 def for_user(session: Session, user: User, limit: int = 200) -> list[Notification]:
@@ -37,7 +38,6 @@ def _compose(user: User, kind: str, message: str, task_id: int | None, subject: 
              link: str | None, now) -> tuple[dict, str, str]:
     """What one notice writes: the notification's column values, and the email's subject and
     body (for mail.queue / mail.outbox_row). Both notify paths build them here."""
-    from .models import localnow
     body = f"{user.display_name or user.username}，您好：\n\n{message}"
     if link:
         body += f"\n\n办理链接：{link}"
@@ -57,7 +57,6 @@ def notify(session: Session, user: User, kind: str, message: str, *, task_id: in
     """An in-app notification plus, where the user has an address, the same notice by email
     (queued in the caller's transaction, see service/mail.py). Both rows are written with the
     action's other appended rows (service/deferred.py): nothing reads their ids back."""
-    from . import mail
     values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
     earlier = None
     if _collapses(kind, task_id):
@@ -85,7 +84,6 @@ class Batch:
 
     def add(self, user: User, kind: str, message: str, *, task_id: int | None = None,
             subject: str | None = None, link: str | None = None, now=None) -> None:
-        from . import mail
         values, subject, body = _compose(user, kind, message, task_id, subject, link, now)
         earlier = self.earlier.get((user.id, task_id)) if _collapses(kind, task_id) else None
         if earlier is None:
@@ -98,7 +96,6 @@ class Batch:
             self.mails.append(email)
 
     def write(self, session: Session) -> None:
-        from . import mail
         insert_rows(session, Notification, self.new)
         update_rows(session, Notification, self.refreshed)
         mail.queue_many(session, self.mails)
@@ -120,7 +117,6 @@ def earlier_reminders(session: Session, task_ids) -> dict:
 
 
 def users_with_role(session: Session, role: str) -> list[User]:
-    from .models import UserRole
     # Their roles come in the same round trip: the scope checks that follow read them.
     return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
                                 .where(UserRole.role == role, User.active.is_(True))
@@ -144,7 +140,6 @@ def task_recipients(session: Session, task, role: str | None = None,
     the task's scope (the inbox rules of service/access.py). With `role`, the users of that
     role who would be in scope of the same case (escalation to a supervising role).
     `holders`: the process's core/recipients.RoleHolders, to read a role's users from there."""
-    from . import access
     if role is None and task.assignee_id is not None:
         holder = session.get(User, task.assignee_id)
         return [holder] if holder is not None and holder.active else []
