@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT.parent / "tests"))
 from sqlalchemy import select  # noqa: E402
 
 from bench_core import Bench, RawSpiffStep, populate, stats, timed  # noqa: E402
-from fresh_db import drop_fresh, fresh_platform  # noqa: E402
+from fresh_db import analyze, drop_fresh, fresh_platform  # noqa: E402
 from talentflow.models import User  # noqa: E402
 
 SECRET = "bench"
@@ -278,6 +278,7 @@ def main() -> None:
         http_cases = prepare_cases_http(port, bench, args.cases)
         reviewer = Client(port).login("unit_reviewer")
         tasks = review_tasks(reviewer, http_cases)  # exactly `cases` open reviews in the inbox
+        analyze(platform)
         # Start from a settled disk: what an earlier phase or run left to write back would
         # otherwise slow down the commits' fsyncs we measure.
         os.sync()

@@ -40,6 +40,18 @@ def _new_postgres_database(url: str, prefix: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
+def analyze(platform) -> None:
+    """PostgreSQL: planner statistics, as a database in service has them (autovacuum analyzes a
+    table once a tenth of it has changed). A fresh one has none, and the planner then read a
+    case's open tasks (talentflow_open_tasks, in every action's lock read) through the
+    (status, due_at) index, filtering all open tasks: 0.33 against 0.24 ms of the server's
+    time. SQLite keeps no statistics unless asked, in service as here."""
+    if platform.engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+        with platform.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+
+
 def drop_fresh(platform) -> None:
     """Drop the PostgreSQL database a benchmark created (SQLite files live in a temp folder)."""
     url = platform.engine.url

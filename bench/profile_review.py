@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench_core import Bench  # noqa: E402
 from bench_http import REVIEW, prepare_cases  # noqa: E402
-from fresh_db import drop_fresh, fresh_platform  # noqa: E402
+from fresh_db import analyze, drop_fresh, fresh_platform  # noqa: E402
 from talentflow import deferred  # noqa: E402
 from talentflow.core import cases, events  # noqa: E402
 from talentflow.core.definitions import DefinitionCache  # noqa: E402
@@ -103,6 +103,7 @@ def main() -> None:
         inbox = bench.client.get("/api/tasks?limit=1000", headers=bench.headers("unit_reviewer"))
         tasks = {t["instance_id"]: t["id"] for t in inbox.get_json()}
         ids = [tasks[c] for c in case_ids]
+        analyze(platform)
         profiler = Profiler(platform.engine)
         rounds = []
         for r in range(args.rounds + 1):  # the first round warms up and is not counted
