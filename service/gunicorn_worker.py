@@ -1,6 +1,6 @@
 """The gunicorn worker `talentflow serve` runs: gunicorn's threaded worker (gthread), except that
-a worker already holding connections lets an emptier worker take a new one first, and a thread
-that answered on a keep-alive connection waits a moment for that connection's next request.
+a worker leaves a new connection to a worker holding fewer, and a thread that answered on a
+keep-alive connection waits a moment for that connection's next request.
 
 The workers share one listening socket and a keep-alive connection stays with the worker that
 accepted it. Every waiting worker is woken for a new connection and the first one scheduled
@@ -10,13 +10,18 @@ pool, a benchmark's clients) could then have all of them on one process, which s
 one core while the other idles: `make bench` measured 161–183 review completions/s in the runs
 where all 4 load connections sat on one worker against 222–308/s when they were spread.
 
-So a worker holding connections waits before it accepts, ACCEPT_DELAY_PER_CONNECTION for each
-connection with a request in progress and half that for each one idle between requests (a
-browser's or a client's spare connection), ACCEPT_DELAY_MAX at most; without blocking the
-connections it serves, it stops listening for that long. A worker holding fewer is woken by
-the same connection and takes it meanwhile; if none does, the waiting worker accepts it when its
-wait ends. The cap keeps a new connection's wait short when every worker holds many; with many
-connections the luck of the race evens out anyway, the small pools are what it is for.
+So the workers publish their load in a small table of shared memory (LoadTable, made by the
+gunicorn master before it forks them): twice the connections with a request in progress plus
+those idle between requests (a browser's or a client's spare connection). A worker woken for a
+new connection while another one's load is lower stops listening for ACCEPT_WAIT_MAX at most,
+without blocking the connections it serves; the emptier one, woken by the same connection,
+takes it meanwhile, and if none does the waiting worker takes it when its wait ends. Of two
+workers alike, the one in the lower slot takes it at once and the other waits. The rule before
+had each worker wait in proportion to its own connections, not knowing the others': when the
+machine was busy the emptier worker was often not scheduled within that wait. Four connections
+opened together next to a spare one (tests/test_served_workers.py), 40 rounds: 35 of them 2 / 2
+with that rule, 31 with a CPU hog beside it; with the table 40 and 39, and 37 and 39 beside
+the hog.
 
 Between two requests of a connection, gthread hands the connection from the thread back to the
 main loop (a pipe write to wake it, the socket registered with its poller) and, when the next
@@ -30,26 +35,61 @@ its next request at once takes well under a millisecond here), and the accept ru
 connection it waits on as idle.
 
 Built on gunicorn 26/27's ThreadWorker (`accept`, `set_accept_enabled`,
-`wait_for_and_dispatch_events`, `handle`); pyproject.toml bounds the version to those."""
+`wait_for_and_dispatch_events`, `handle`) and the master's pre_fork and child_exit hooks
+(server.py); pyproject.toml bounds the version to those."""
 from __future__ import annotations
 
+import mmap
 import select
 import time
 
 from gunicorn.workers.gthread import ThreadWorker
 
-ACCEPT_DELAY_PER_CONNECTION = 0.003
-ACCEPT_DELAY_MAX = 0.015
+ACCEPT_WAIT_MAX = 0.015
 LINGER = 0.002
 
 
-def accept_delay(busy: int, idle: int) -> float:
-    """How long a worker holding these connections (with a request in progress, and between
-    requests) leaves a new one to the others."""
-    return min((busy + idle / 2) * ACCEPT_DELAY_PER_CONNECTION, ACCEPT_DELAY_MAX)
+class LoadTable:
+    """Each worker's load in a slot of shared memory, made in the master before the workers
+    are forked (an anonymous shared mapping: the forks see one another's writes). A slot is
+    a 32-bit integer, written whole; FREE where no worker is."""
+
+    FREE = -1
+
+    def __init__(self, slots: int):
+        self._memory = mmap.mmap(-1, 4 * slots)
+        self._loads = memoryview(self._memory).cast("i")
+        for slot in range(slots):
+            self._loads[slot] = self.FREE
+
+    def assign(self, workers) -> int:
+        """In the master, before a fork: a slot no live worker holds (load 0 until it
+        publishes)."""
+        taken = {getattr(worker, "load_slot", None) for worker in workers}
+        slot = next(slot for slot in range(len(self._loads)) if slot not in taken)
+        self._loads[slot] = 0
+        return slot
+
+    def publish(self, slot: int, load: int) -> None:
+        self._loads[slot] = load
+
+    def release(self, slot: int) -> None:
+        self._loads[slot] = self.FREE
+
+    def ahead_of(self, slot: int, load: int) -> bool:
+        """Whether another worker should take a new connection before the one in `slot`,
+        which has `load`: one with a lower load, or with the same and a lower slot (of two
+        alike, one takes it at once and the other waits; both taking made 3 / 1 as often as
+        not when the two loads met)."""
+        return any(other != self.FREE and (other < load or other == load and i < slot)
+                   for i, other in enumerate(self._loads) if i != slot)
 
 
 class BalancedThreadWorker(ThreadWorker):
+    # Set by the master's pre_fork hook (server.py); without them the worker accepts as stock
+    # gthread does.
+    load_table: LoadTable | None = None
+    load_slot: int | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,14 +98,30 @@ class BalancedThreadWorker(ThreadWorker):
         self._accept_after: float | None = None
         self._lingering: set = set()  # connections a pool thread waits on for their next request
 
+    def load(self) -> int:
+        """Twice the connections with a request in progress, plus those idle between requests
+        (a pool thread lingering on one counts it idle)."""
+        idle = len(self.keepalived_conns) + len(self.pending_conns) + len(self._lingering)
+        return 2 * self.nr_conns - idle
+
+    def _publish(self) -> None:
+        if self.load_table is None:
+            return
+        if self.alive:
+            self.load_table.publish(self.load_slot, self.load())
+        else:  # shutting down: no longer takes connections, so nobody should wait for it
+            self.load_table.release(self.load_slot)
+
     def accept(self, listener):
-        if self._accept_after is None and self.nr_conns:
-            idle = len(self.keepalived_conns) + len(self.pending_conns) + len(self._lingering)
-            self._accept_after = time.monotonic() + accept_delay(self.nr_conns - idle, idle)
+        table = self.load_table
+        if (self._accept_after is None and table is not None
+                and table.ahead_of(self.load_slot, self.load())):
+            self._accept_after = time.monotonic() + ACCEPT_WAIT_MAX
             self.set_accept_enabled(False)
             return
         self._accept_after = None
         super().accept(listener)
+        self._publish()
 
     def set_accept_enabled(self, enabled):
         if enabled and self._accept_after is not None and time.monotonic() < self._accept_after:
@@ -73,6 +129,7 @@ class BalancedThreadWorker(ThreadWorker):
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout):
+        self._publish()
         waited_for = self._accept_after
         if waited_for is not None:
             timeout = max(0.0, min(timeout, waited_for - time.monotonic()))
@@ -91,10 +148,12 @@ class BalancedThreadWorker(ThreadWorker):
 
     def _linger(self, conn) -> bool:
         self._lingering.add(conn)  # between requests: idle, for the accept rule
+        self._publish()
         try:
             return _readable(conn.sock, LINGER)
         finally:
             self._lingering.discard(conn)
+            self._publish()
 
 
 def _readable(sock, timeout: float) -> bool:

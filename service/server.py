@@ -55,12 +55,24 @@ def heartbeat_dir() -> str | None:
 def serve_gunicorn(host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
     from gunicorn.app.base import BaseApplication
 
-    from .gunicorn_worker import BalancedThreadWorker
+    from .gunicorn_worker import BalancedThreadWorker, LoadTable
+
+    # Made here, in the master, so that every worker forked from it shares it; room for the
+    # workers `kill -TTIN` may add.
+    loads = LoadTable(max(64, 4 * workers))
+
+    def pre_fork(arbiter, worker):
+        worker.load_table = loads
+        worker.load_slot = loads.assign(arbiter.WORKERS.values())
+
+    def child_exit(_arbiter, worker):
+        loads.release(worker.load_slot)
 
     class Application(BaseApplication):
         def load_config(self):
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "worker_class": BalancedThreadWorker, "keepalive": 5, "timeout": 120,
+                               "worker_class": BalancedThreadWorker, "pre_fork": pre_fork,
+                               "child_exit": child_exit, "keepalive": 5, "timeout": 120,
                                "graceful_timeout": 20, "preload_app": False,
                                "worker_tmp_dir": heartbeat_dir(),
                                "accesslog": None, "errorlog": "-", "loglevel": "warning",
