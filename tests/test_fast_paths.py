@@ -76,3 +76,24 @@ def test_server_timing_reports_the_hot_instance_cache_only_when_asked(platform, 
         assert r.headers["Server-Timing"].endswith('hot-cache;desc="hits=0 misses=1"')
     finally:
         platform.config["SERVER_TIMING"] = False
+
+
+def test_a_task_reads_its_case_once(api, platform):
+    """The task's form and the case data it shows come from one read of the case: the session
+    holds a loaded row only while something refers to it, and the form's lookup and the data's
+    each read the case again."""
+    from sqlalchemy import event
+    instance_id = submit_selection(api, "applicant")
+    task = api.task_of(instance_id, "unit_reviewer", "unit_review")
+    statements = []
+    listener = lambda _c, _cur, sql, *_a: statements.append(sql)  # noqa: E731
+    event.listen(platform.engine, "before_cursor_execute", listener)
+    try:
+        r = api.get(f"/api/tasks/{task['id']}", "unit_reviewer")
+    finally:
+        event.remove(platform.engine, "before_cursor_execute", listener)
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["form"]["properties"] and body["data"]["name"]  # the review form, the application
+    case_reads = [sql for sql in statements if "FROM instances" in sql]
+    assert len(case_reads) == 1, case_reads

@@ -55,8 +55,9 @@ def my_done():
 def get_task(task_id):
     task = case_reads.get_task_for(db(), current_user(), task_id)
     view = task_view(task)
-    view["form"] = case_reads.task_form(platform(), db(), task)
-    view["data"] = case_reads.task_data(db(), task)
+    case = case_reads.case_of(db(), task)
+    view["form"] = case_reads.task_form(platform(), db(), task, case)
+    view["data"] = case_reads.task_data(case)
     return view
 
 

@@ -19,18 +19,22 @@ def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
     return task
 
 
-def task_form(platform, session: Session, task: HumanTask) -> dict | None:
+def case_of(session: Session, task: HumanTask) -> Instance:
+    """The task's case. A caller needing it twice keeps it: the session holds loaded rows only
+    while something refers to them, and a second session.get read it again."""
+    return session.get(Instance, task.instance_id)
+
+
+def task_form(platform, session: Session, task: HumanTask, case: Instance) -> dict | None:
     """The task's form as its case's version was deployed with it."""
     if not task.form:
         return None
-    instance = session.get(Instance, task.instance_id)
-    return platform.definitions.form(session, instance.definition_id, task.form)
+    return platform.definitions.form(session, case.definition_id, task.form)
 
 
-def task_data(session: Session, task: HumanTask) -> dict:
+def task_data(case: Instance) -> dict:
     """Values a task shows: the case data as it stands (earlier answers pre-fill a returned form)."""
-    instance = session.get(Instance, task.instance_id)
-    return instance.data or {}
+    return case.data or {}
 
 
 def return_notice(session: Session, task: HumanTask) -> HistoryEvent | None:

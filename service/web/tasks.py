@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from .. import deferred
 from ..core import access, assignment, attachments, case_reads, cases, drafts, inbox
-from ..core.models import Campaign, HumanTask, Instance
+from ..core.models import Campaign, HumanTask
 from ..core.attachments import upload_task_id
 from ..core.ids import parse_id
 from ..core.text import is_clean
@@ -63,10 +63,10 @@ def done_page():
 def _render_task(task: HumanTask, values=None, errors=None, message=None, status=200):
     user = current_user()
     session = db()
-    schema = case_reads.task_form(platform(), session, task)
+    instance = case_reads.case_of(session, task)
+    schema = case_reads.task_form(platform(), session, task, instance)
     fields = formfields.describe(schema) if schema else []
     field_errors, general = formfields.split_errors(fields, errors or {})
-    instance = session.get(Instance, task.instance_id)
     can_work = task.status == "ready" and access.may_work(user, task) and \
         task.assignee_id in (None, user.id)
     draft = drafts.get(session, user, task) if can_work else None
@@ -74,7 +74,7 @@ def _render_task(task: HumanTask, values=None, errors=None, message=None, status
         if draft is not None:
             values = draft.data
         else:
-            values = {} if task.form == cases.REVIEW_FORM else case_reads.task_data(session, task)
+            values = {} if task.form == cases.REVIEW_FORM else case_reads.task_data(instance)
     may_assign = assignment.may_assign(user, task)
     return render_template(
         "web/task.html", task=task, instance=instance, schema=schema, fields=fields,
@@ -102,7 +102,8 @@ def task_page(task_id):
 def submit_task(task_id):
     user = current_user()
     task = case_reads.get_task_for(db(), user, task_id)
-    schema = case_reads.task_form(platform(), db(), task) or {"properties": {}}
+    schema = case_reads.task_form(platform(), db(), task, case_reads.case_of(db(), task)) \
+        or {"properties": {}}
     data = formfields.parse(formfields.describe(schema), request.form)
     if task.form == cases.REVIEW_FORM and request.form.get("return_to"):
         data["return_to"] = request.form["return_to"]
