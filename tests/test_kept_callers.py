@@ -211,3 +211,32 @@ def test_a_change_to_someone_else_leaves_the_inbox_as_it_was(api, platform):
     r, cases, seen = _inbox_watched(api, platform)
     assert r.status_code == 200 and cases == before and case in cases
     assert len(_users_reads(seen)) == 1, "compared once"
+
+
+def _task_watched(api, platform, task_id, user="unit_reviewer"):
+    seen, stop = _statements(platform)
+    try:
+        r = api.get(f"/api/tasks/{task_id}", user)
+    finally:
+        stop()
+    return r, seen
+
+
+def test_a_task_opened_by_a_caller_seen_before_does_not_read_them_again(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    task = _review_of(api, case)
+    r, seen = _task_watched(api, platform, task)
+    assert r.status_code == 200 and r.get_json()["data"]["name"], r.get_json()
+    assert _users_reads(seen) == [], seen
+    assert len([sql for sql in seen if not sql.startswith("BEGIN")]) == 2, seen  # task, case
+
+
+def test_a_task_opened_after_the_role_was_taken_away_is_not_found(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    task = _review_of(api, case)
+    assert _task_watched(api, platform, task)[0].status_code == 200
+    _in_database(platform, "DELETE FROM user_roles WHERE user_id = :id AND role = 'unit_reviewer'",
+                 id=_user_id(platform, "unit_reviewer"))
+    r, seen = _task_watched(api, platform, task)
+    assert r.status_code == 404, r.get_json()
+    assert len(_users_reads(seen)) >= 1, "the caller read afresh"

@@ -52,6 +52,7 @@ def my_done():
 
 @blp.get("/<int:task_id>")
 @blp.response(200, TaskDetailOut)
+@confirmed_read
 def get_task(task_id):
     task = case_reads.get_task_for(db(), current_user(), task_id)
     view = task_view(task)

@@ -4,16 +4,25 @@ a task or the case itself for a caller who may see it, its history, and the call
 Read-only: the actions on a case are core/cases.py's."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from . import access
 from .models import HistoryEvent, HumanTask, Instance, User
+from .recipients import REVISION_COLUMN, remember_revision
+
+# With the directory's revision: a caller kept by the process is confirmed against it at no
+# extra round trip (http/callers.py; GET /api/tasks/<id> is such a read).
+_TASK = select(HumanTask, REVISION_COLUMN).where(HumanTask.id == bindparam("id"))
 
 
 def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
-    task = session.get(HumanTask, task_id)
+    found = session.execute(_TASK, {"id": task_id}).first()
+    task = None
+    if found is not None:
+        task, current = found
+        remember_revision(session, current)
     if task is None or not access.may_see_task(user, task):
         raise NotFound("任务不存在 / no such task")
     return task
