@@ -213,13 +213,18 @@ def test_a_change_to_someone_else_leaves_the_inbox_as_it_was(api, platform):
     assert len(_users_reads(seen)) == 1, "compared once"
 
 
-def _task_watched(api, platform, task_id, user="unit_reviewer"):
+def _read_watched(api, platform, path, user="unit_reviewer"):
+    """GET `path` as `user`: the answer and the statements it ran."""
     seen, stop = _statements(platform)
     try:
-        r = api.get(f"/api/tasks/{task_id}", user)
+        r = api.get(path, user)
     finally:
         stop()
     return r, seen
+
+
+def _task_watched(api, platform, task_id):
+    return _read_watched(api, platform, f"/api/tasks/{task_id}")
 
 
 def test_a_task_opened_by_a_caller_seen_before_does_not_read_them_again(api, platform):
@@ -240,3 +245,25 @@ def test_a_task_opened_after_the_role_was_taken_away_is_not_found(api, platform)
     r, seen = _task_watched(api, platform, task)
     assert r.status_code == 404, r.get_json()
     assert len(_users_reads(seen)) >= 1, "the caller read afresh"
+
+
+def _case_watched(api, platform, case_id, path=""):
+    return _read_watched(api, platform, f"/api/instances/{case_id}{path}")
+
+
+def test_a_case_opened_by_a_caller_seen_before_does_not_read_them_again(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    r, seen = _case_watched(api, platform, case)
+    assert r.status_code == 200 and r.get_json()["history"], r.get_json()
+    assert _users_reads(seen) == [], seen
+    r, seen = _case_watched(api, platform, case, path="/attachments")
+    assert r.status_code == 200 and _users_reads(seen) == [], seen
+
+
+def test_a_case_opened_after_the_caller_moved_to_another_unit_is_not_found(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    assert _case_watched(api, platform, case)[0].status_code == 200
+    _in_database(platform, "UPDATE users SET unit_id = NULL WHERE username = 'unit_reviewer'")
+    for path in ("", "/attachments"):
+        r, seen = _case_watched(api, platform, case, path=path)
+        assert r.status_code == 404, (path, r.get_json())

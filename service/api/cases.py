@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from ..core import attachments, case_reads, caselist, cases, definitions, notifications
 from ..errors import Invalid
 from ..http.context import current_user, db, platform
-from ..http.transaction import transactional
+from ..http.transaction import confirmed_read, transactional
 from .schemas import (
     AttachmentOut, CaseListOut, CommentIn, CountOut, DataIn, InstanceOut, NotificationOut,
     ProcessOut,
@@ -74,6 +74,7 @@ def list_instances():
 
 @blp.get("/instances/<int:instance_id>")
 @blp.response(200, InstanceOut)
+@confirmed_read
 def get_instance(instance_id):
     return instance_view(case_reads.get_instance_for(db(), current_user(), instance_id))
 
@@ -89,6 +90,7 @@ def withdraw(body, instance_id):
 
 @blp.get("/instances/<int:instance_id>/attachments")
 @blp.response(200, AttachmentOut(many=True))
+@confirmed_read
 def list_attachments(instance_id):
     instance = case_reads.get_instance_for(db(), current_user(), instance_id)
     return attachments.list_for(db(), instance)

@@ -13,16 +13,22 @@ from .models import HistoryEvent, HumanTask, Instance, User
 from .recipients import REVISION_COLUMN, remember_revision
 
 # With the directory's revision: a caller kept by the process is confirmed against it at no
-# extra round trip (http/callers.py; GET /api/tasks/<id> is such a read).
+# extra round trip (http/callers.py; GET /api/tasks/<id> and /api/instances/<id> are such reads).
 _TASK = select(HumanTask, REVISION_COLUMN).where(HumanTask.id == bindparam("id"))
+_CASE = select(Instance, REVISION_COLUMN).where(Instance.id == bindparam("id"))
+
+
+def _with_revision(session: Session, statement, ident: int):
+    """The row `statement` finds by `ident` (None when none), its revision remembered."""
+    found = session.execute(statement, {"id": ident}).first()
+    if found is None:
+        return None
+    remember_revision(session, found[1])
+    return found[0]
 
 
 def get_task_for(session: Session, user: User, task_id: int) -> HumanTask:
-    found = session.execute(_TASK, {"id": task_id}).first()
-    task = None
-    if found is not None:
-        task, current = found
-        remember_revision(session, current)
+    task = _with_revision(session, _TASK, task_id)
     if task is None or not access.may_see_task(user, task):
         raise NotFound("任务不存在 / no such task")
     return task
@@ -63,7 +69,7 @@ def return_notice(session: Session, task: HumanTask) -> HistoryEvent | None:
 
 
 def get_instance_for(session: Session, user: User, instance_id: int) -> Instance:
-    instance = session.get(Instance, instance_id)
+    instance = _with_revision(session, _CASE, instance_id)
     if instance is None or not access.may_see_instance(user, instance, session):
         raise NotFound("案件不存在 / no such case")
     return instance
