@@ -267,3 +267,14 @@ def test_a_case_opened_after_the_caller_moved_to_another_unit_is_not_found(api, 
     for path in ("", "/attachments"):
         r, seen = _case_watched(api, platform, case, path=path)
         assert r.status_code == 404, (path, r.get_json())
+
+
+def test_the_done_list_of_a_caller_seen_before_is_one_statement(api, platform):
+    (case,) = _kept_reviewer(api, 1)
+    api.review(case, "unit_reviewer", "unit_review")
+    r, seen = _read_watched(api, platform, "/api/tasks/done")
+    assert r.status_code == 200 and case in {t["instance_id"] for t in r.get_json()}, r.get_json()
+    assert _users_reads(seen) == [], seen
+    assert len([sql for sql in seen if not sql.startswith("BEGIN")]) == 1, seen
+    _in_database(platform, "UPDATE users SET active = false WHERE username = 'unit_reviewer'")
+    assert _read_watched(api, platform, "/api/tasks/done")[0].status_code == 401

@@ -44,10 +44,10 @@ def my_inbox():
 
 @blp.get("/done")
 @blp.response(200, TaskOut(many=True))
+@confirmed_read
 def my_done():
     limit, offset = _paging()
-    rows = inbox.done(db(), current_user(), limit, offset)
-    return json_response([row._asdict() for row in rows])  # LISTED is TaskOut
+    return json_response(inbox.done(db(), current_user(), limit, offset))  # LISTED is TaskOut
 
 
 @blp.get("/<int:task_id>")

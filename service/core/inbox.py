@@ -48,23 +48,29 @@ def _inbox_statement(scope: tuple):
 
 
 _DONE = _listed(HumanTask.completed_by == bindparam("user_id"),
-                HumanTask.completed_at.desc(), HumanTask.id.desc())
+                HumanTask.completed_at.desc(), HumanTask.id.desc(),
+                columns=(*LISTED, REVISION_COLUMN.label("revision")))
 
 
 def inbox(session: Session, user: User, limit: int = 200, offset: int = 0) -> list[dict]:
-    """The inbox as TaskOut documents (LISTED's labels), the soonest due first; the revision
-    read with them is remembered for the session (core/recipients.py)."""
+    """The inbox as TaskOut documents (LISTED's labels), the soonest due first."""
+    return _documents(session, _inbox_statement(claim_scope(user)),
+                      {"limit": limit, "offset": offset})
+
+
+def done(session: Session, user: User, limit: int = 200, offset: int = 0) -> list[dict]:
+    """已办 as TaskOut documents, the latest first."""
+    return _documents(session, _DONE, {"user_id": user.id, "limit": limit, "offset": offset})
+
+
+def _documents(session: Session, statement, params: dict) -> list[dict]:
+    """The rows as documents; the revision read with them is remembered for the session
+    (core/recipients.py)."""
     documents = []
-    for row in session.execute(_inbox_statement(claim_scope(user)),
-                               {"limit": limit, "offset": offset}):
+    for row in session.execute(statement, params):
         document = row._asdict()
         revision = document.pop("revision")
         if not documents:
             remember_revision(session, revision)
         documents.append(document)
     return documents
-
-
-def done(session: Session, user: User, limit: int = 200, offset: int = 0) -> list:
-    """已办 as rows of LISTED, the latest first."""
-    return list(session.execute(_DONE, {"user_id": user.id, "limit": limit, "offset": offset}))

@@ -9,8 +9,8 @@ committed or answered (http/transaction.py); a request that read no revision rea
 When it moved, the caller is read again and compared: unchanged (someone else changed), the
 action stands; changed, it is rolled back, and run again with the caller read afresh — so
 every answer and every commit rests on the caller as the database holds it. Actions
-(transactional API views outside /api/admin/) use kept callers, and so do the inbox, a task
-and a case (with its attachments), whose queries read the revision with their rows
+(transactional API views outside /api/admin/) use kept callers, and so do the inbox, the done
+list, a task and a case (with its attachments), whose queries read the revision with their rows
 (http/transaction.py confirmed_read); other reads read their caller. It saves a completion one of its five round trips and the ORM loading of
 two rows, and the inbox its caller's read."""
 from __future__ import annotations
