@@ -11,8 +11,8 @@ action stands; changed, it is rolled back, and run again with the caller read af
 every answer and every commit rests on the caller as the database holds it. Actions
 (transactional API views outside /api/admin/) use kept callers, and so do the inbox, the done
 list, a task and a case (with its attachments), whose queries read the revision with their rows
-(http/transaction.py confirmed_read); other reads read their caller. It saves a completion one of its five round trips and the ORM loading of
-two rows, and the inbox its caller's read."""
+(http/transaction.py confirmed_read); other reads read their caller. It saves a completion
+one of its five round trips and the ORM loading of two rows, and those reads their caller's."""
 from __future__ import annotations
 
 import threading
