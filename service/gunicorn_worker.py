@@ -62,12 +62,14 @@ class LoadTable:
         for slot in range(slots):
             self._loads[slot] = self.FREE
 
-    def assign(self, workers) -> int:
+    def assign(self, workers) -> int | None:
         """In the master, before a fork: a slot no live worker holds (load 0 until it
-        publishes)."""
+        publishes); None when every slot is taken (that worker then accepts as stock gthread
+        does, rather than the fork failing)."""
         taken = {getattr(worker, "load_slot", None) for worker in workers}
-        slot = next(slot for slot in range(len(self._loads)) if slot not in taken)
-        self._loads[slot] = 0
+        slot = next((slot for slot in range(len(self._loads)) if slot not in taken), None)
+        if slot is not None:
+            self._loads[slot] = 0
         return slot
 
     def publish(self, slot: int, load: int) -> None:

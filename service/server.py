@@ -62,11 +62,13 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, scheduler: 
     loads = LoadTable(max(64, 4 * workers))
 
     def pre_fork(arbiter, worker):
-        worker.load_table = loads
         worker.load_slot = loads.assign(arbiter.WORKERS.values())
+        if worker.load_slot is not None:
+            worker.load_table = loads
 
     def child_exit(_arbiter, worker):
-        loads.release(worker.load_slot)
+        if worker.load_slot is not None:
+            loads.release(worker.load_slot)
 
     class Application(BaseApplication):
         def load_config(self):

@@ -137,7 +137,10 @@ def test_the_master_gives_each_worker_a_free_slot():
     second = SimpleNamespace(load_slot=table.assign([first]))
     assert (first.load_slot, second.load_slot) == (0, 1)
     table.release(first.load_slot)  # exited: its slot goes to the next worker forked
-    assert table.assign([second]) == 0
+    third = SimpleNamespace(load_slot=table.assign([second]))
+    assert third.load_slot == 0
+    fourth = SimpleNamespace(load_slot=table.assign([second, third]))
+    assert table.assign([second, third, fourth]) is None  # full: that worker runs without
 
 
 def _hello(environ, start_response):
