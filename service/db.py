@@ -8,15 +8,19 @@ from sqlalchemy import create_engine, event, exc, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import deferred
+from . import deferred, jsontext
+
+
+_JSON_COLUMNS = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               **_JSON_COLUMNS)
         _serialize_sqlite_writers(engine)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10, **_JSON_COLUMNS)
     _ping_idle_connections(engine)
     return engine
 

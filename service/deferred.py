@@ -12,7 +12,6 @@ dropped on rollback: nothing changes about what is atomic. A versioned row (the 
 lock_version) is checked as the ORM checks it: a lost race raises StaleDataError (a 409)."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import sequence_ids
+from . import jsontext, sequence_ids
 
 _PENDING = "talentflow_deferred"
 # More rows than this of one table (a job telling every reviewer of the district) go in an
@@ -162,7 +161,7 @@ def _execute(connection, parts: list, as_json: bool) -> None:
     params = {}
     for i, ((kind, *_rest), values) in enumerate(parts):
         if as_json and kind == "insert":
-            params[f"p{i}"] = json.dumps(values, default=_json_value, ensure_ascii=False)
+            params[f"p{i}"] = jsontext.dumps(values, default=_json_value)
         else:
             params.update((f"p{i}_{name}", value) for name, value in values.items())
     result = connection.execute(statement, params)

@@ -79,5 +79,32 @@ def test_our_task_converter_restores_what_spiffworkflows_restores(api, platform)
         if shape == "sub_process":
             assert ours.subprocesses, "the sub-workflow is restored"
         # saved again unchanged, it is the same text, and what SpiffWorkflow's converter writes
+        # (its json text; ours is orjson's: service/jsontext.py)
         assert runtime.serializer.dumps(ours) == state, shape
-        assert _stock().serialize_json(stock) == state, shape
+        assert json.loads(_stock().serialize_json(stock)) == json.loads(state), shape
+
+
+def test_typed_task_data_is_saved_as_spiffworkflows_encoder_saves_it(api, platform):
+    """Timestamps, durations and sets in task data go through SpiffWorkflow's encoder (the
+    `default` of the orjson writer), so they read back as what they were."""
+    from datetime import datetime, timedelta
+    runtime = platform.runtime
+    case_id = submit_selection(api)
+    with platform.sessions() as session:
+        instance = session.get(Instance, case_id)
+        compiled = platform.definitions.compiled_by_id(session, instance.definition_id)
+        state = instance.state
+    typed = {"at": datetime(2026, 12, 1, 9, 30, 15, 120),
+             "within": timedelta(days=3, seconds=5), "tags": {"论文"}, "名称": "人才 ☆",
+             "nested": [{"at": datetime(2027, 1, 1)}], "big": 2 ** 70}
+    ours = runtime.serializer.loads(state, compiled.spec, compiled.subprocess_specs)
+    stock = _stock_loads(state, compiled)
+    for wf in (ours, stock):
+        wf.last_task.data.update(typed)
+    written = runtime.serializer.dumps(ours)
+    assert json.loads(written) == json.loads(_stock().serialize_json(stock))
+    again = runtime.serializer.loads(written, compiled.spec, compiled.subprocess_specs)
+    restored = again.get_task_from_id(ours.last_task.id).data
+    assert restored["at"] == typed["at"] and restored["within"] == typed["within"]
+    assert restored["nested"] == typed["nested"] and restored["big"] == typed["big"]
+    assert restored["tags"] == ["论文"] and restored["名称"] == "人才 ☆"

@@ -9,7 +9,6 @@ across a serializer format change needs a migration run that re-attaches specs.
 from __future__ import annotations
 
 import functools
-import json
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -21,6 +20,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
+
+from .. import jsontext
 
 # Task ids parsed once: each id appears four times in a saved state (its key, its own id, its
 # parent's and its children's lists) and UUID() is pure Python — a quarter of a load's time.
@@ -115,16 +116,28 @@ class StateSerializer:
         config[BpmnWorkflow] = _SpecApartConverter
         config[Task] = _TaskConverter
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        self._encode = self._serializer._encoder_cls().default
 
     @property
     def registry(self):
         return self._serializer.registry
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
-        return self._serializer.serialize_json(workflow)
+        """SpiffWorkflow's serialize_json, written by jsontext (orjson). The one difference in
+        meaning: a UUID in task data is saved as its text, where SpiffWorkflow's encoder tagged
+        it to read it back as a UUID — no diagram can make one (safe_eval.py), and the engine's
+        own ids are saved as text by the converters either way."""
+        registry = self._serializer.registry
+        registry._encoder_mode = True  # as serialize_json: typed values are left to `default`
+        try:
+            dct = self._serializer.to_dict(workflow)
+            dct[self.VERSION_KEY] = self._serializer.VERSION
+            return jsontext.dumps(dct, default=self._encode)
+        finally:
+            registry._encoder_mode = False
 
     def loads(self, state: str, spec, subprocess_specs) -> BpmnWorkflow:
-        dct = json.loads(state)
+        dct = jsontext.loads(state)
         dct.pop(self.VERSION_KEY, None)
         dct["_spec"] = spec
         dct["_subprocess_specs"] = subprocess_specs

@@ -5,10 +5,11 @@ and times are written as the schemas write them (ISO 8601). tests/test_fast_path
 that both give the same document."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 from flask import current_app
+
+from .. import jsontext
 
 
 def _iso(value):
@@ -18,7 +19,7 @@ def _iso(value):
 
 
 def dumps(payload) -> str:
-    return json.dumps(payload, ensure_ascii=False, default=_iso)
+    return jsontext.dumps(payload, default=_iso)
 
 
 def json_response(payload, status: int = 200):
