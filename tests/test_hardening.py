@@ -247,6 +247,33 @@ def test_api_tokens_can_be_revoked(api):
     assert r.status_code == 401
 
 
+def test_a_token_verified_before_still_expires_and_a_changed_one_is_refused(monkeypatch):
+    """TokenSigner keeps the tokens it verified (core/security.py): kept, a token is still
+    refused once too old, and any other text is checked afresh."""
+    from talentflow.core import security
+    signer = security.TokenSigner("k" * 32, 60)
+    token = signer.issue(7, 2)
+    assert signer.verify(token) == (7, 2)
+    assert signer.verify(token) == (7, 2)  # kept
+    assert signer.verify(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+    assert security.TokenSigner("other" * 8, 60).verify(token) is None
+    now = security.time.time()
+    monkeypatch.setattr(security.time, "time", lambda: now + 61)
+    assert signer.verify(token) is None
+    monkeypatch.setattr(security.time, "time", lambda: now - 5)  # the clock went back
+    assert signer.verify(token) is None
+
+
+def test_the_api_neither_reads_nor_sets_the_session_cookie(app, api, seeded):
+    browser = Browser(app)
+    browser.get("/")
+    browser.post("/login", {"username": "applicant", "password": "demo"})
+    assert browser.get("/my").status_code == 200
+    assert browser.client.get("/api/me").status_code == 401  # the page's cookie is no login
+    response = api.get("/api/me", "applicant")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
 # 10. headers -----------------------------------------------------------------------------------
 
 def test_pages_and_api_forbid_framing_and_sniffing(app, api):

@@ -2,6 +2,8 @@
 the caller. One session, and so one transaction, per request (see transaction.py)."""
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, g, has_request_context, request
 from flask import session as web_session
 
@@ -38,7 +40,13 @@ def close_db(_exc=None) -> None:
 
 def token_signer() -> TokenSigner:
     cfg = platform().config
-    return TokenSigner(cfg["SECRET_KEY"], cfg["TOKEN_MAX_AGE"])
+    return _signer(cfg["SECRET_KEY"], cfg["TOKEN_MAX_AGE"])
+
+
+@functools.lru_cache(maxsize=16)
+def _signer(secret: str, max_age: int) -> TokenSigner:
+    """One signer per key and lifetime, kept: it keeps the tokens it verified."""
+    return TokenSigner(secret, max_age)
 
 
 def current_user() -> User:
