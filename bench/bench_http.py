@@ -1,6 +1,7 @@
 """Speed as users feel it: the real server (`talentflow serve`, over sockets, keep-alive) driven
-from this separate process, with the raw SpiffWorkflow step of the same diagram measured in the
-same run as the baseline, and the in-process (Flask test client) figure beside it.
+from this separate process by a lean HTTP client (bench/keepalive.py), with the raw
+SpiffWorkflow step of the same diagram measured in the same run as the baseline, and the
+in-process (Flask test client) figure beside it.
 
   review   POST /api/tasks/<id>/complete of `unit_review` (talent_selection), one per case
   inbox    GET /api/tasks of the unit reviewer (60 open tasks; then among 10,000 cases; and
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import http.client
 import itertools
 import json
 import re
@@ -44,6 +44,7 @@ from sqlalchemy import select  # noqa: E402
 
 from bench_core import Bench, RawSpiffStep, populate, stats, timed  # noqa: E402
 from fresh_db import analyze, drop_fresh, fresh_platform  # noqa: E402
+from keepalive import KeepAlive  # noqa: E402
 from talentflow.models import User  # noqa: E402
 
 SECRET = "bench"
@@ -62,7 +63,7 @@ class Client:
     each answer (Server-Timing, which the bench turns on): time in the app, cache hits."""
 
     def __init__(self, port: int, token: str | None = None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn = KeepAlive("127.0.0.1", port)
         self.token = token
         self.app_ms: list[float] = []
         self.hits = self.misses = 0
@@ -73,17 +74,9 @@ class Client:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        data = json.dumps(body) if body is not None else None
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            response = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            # the server closed an idle keep-alive connection while we prepared data: reopen
-            self.conn.close()
-            self.conn.request(method, path, body=data, headers=headers)
-            response = self.conn.getresponse()
-        payload = response.read()
-        timing = SERVER_TIMING.match(response.getheader("Server-Timing") or "")
+        data = json.dumps(body).encode() if body is not None else None
+        status, answer_headers, payload = self.conn.request(method, path, data, headers)
+        timing = SERVER_TIMING.match(answer_headers.get("server-timing", ""))
         if timing:
             self.app_ms.append(float(timing[1]))
             self.worker = int(timing[2])  # a keep-alive connection stays with one worker
@@ -92,8 +85,8 @@ class Client:
             self.misses += misses
             if hits + misses == 1:
                 self.split_ms["hit" if hits else "miss"].append(float(timing[1]))
-        if response.status != expect:
-            raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
+        if status != expect:
+            raise SystemExit(f"{method} {path}: {status} {payload[:300]!r}")
         return json.loads(payload) if payload else None
 
     def login(self, username: str, password: str = "demo") -> "Client":
