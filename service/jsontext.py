@@ -1,6 +1,7 @@
 """JSON text of the hot paths — a case's saved state, the rows an action writes, its answer, the
 JSON columns — written and read by orjson: a review completion spent about 7 % of its CPU in
-the json module (a saved state took 114 µs to write and 110 µs to read; orjson 16 µs and 36 µs).
+the json module (a saved state took 114 µs to write and 110 µs to read; orjson 16 µs and 36 µs,
+and the check for long numbers below 14 µs).
 
 What orjson refuses, the json module does as before: integers beyond 64 bits, keys that are
 not strings, a `default` that raises (json raises it again); on reading, NaN and Infinity, and
@@ -17,8 +18,8 @@ import orjson
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 # Every byte but the digits mapped to "x", the digits to "0": a run of 19 zeros is a number
-# that may be beyond what orjson reads as an integer (-2**63 has 19 digits). A few µs on a
-# saved state, in C.
+# that may be beyond what orjson reads as an integer (-2**63 has 19 digits). In C: 14 µs on a
+# 9 KB saved state here, where a regular expression took 130.
 _DIGIT_RUNS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x78 for byte in range(256))
 _LONG_NUMBER = b"0" * 19
 

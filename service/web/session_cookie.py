@@ -10,8 +10,8 @@ from flask.sessions import SecureCookieSessionInterface
 class SessionCookie(SecureCookieSessionInterface):
     def open_session(self, app, request):
         if request.path.startswith("/api/"):
-            # Flask would build its signing serializer on every call (2 % of a completion's
-            # CPU); a null session cannot be written, nor is a cookie sent.
+            # Flask would build its signing serializer on every call (1.4 % of a
+            # completion's CPU); a null session cannot be written, nor is a cookie sent.
             return self.make_null_session(app)
         return super().open_session(app, request)
 
