@@ -12,12 +12,14 @@ from . import api, web
 from .errors import ServiceError
 from .http import converters, headers, server_timing
 from .http.context import close_db
+from .http.strict_json import StrictJSONProvider
 from .platform import Platform
 
 
 def create_app(config: dict | None = None, platform: Platform | None = None) -> Flask:
     platform = platform or Platform(config)
     app = Flask(__name__)
+    app.json = StrictJSONProvider(app)
     app.config.update(
         SECRET_KEY=platform.config["SECRET_KEY"],
         MAX_CONTENT_LENGTH=platform.config["MAX_UPLOAD_BYTES"] + 64 * 1024,
@@ -28,7 +30,6 @@ def create_app(config: dict | None = None, platform: Platform | None = None) -> 
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    app.json.ensure_ascii = False
     app.extensions["talentflow"] = platform
     converters.install(app)
     server_timing.install(app, platform)

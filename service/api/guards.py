@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import request
+from werkzeug.exceptions import BadRequest
 
 from ..core.text import bad_strings
 from ..errors import Forbidden, Unauthorized
@@ -38,11 +39,11 @@ def check_json_body():
     if not raw.strip():
         return None
     try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # not a ValueError, so `silent` lets it through
-        body = None
-    if body is None:
+        body = request.get_json()
+    except (BadRequest, RecursionError):  # RecursionError is not a ValueError: Flask lets it by
         return error_response(400, "JSON 格式错误 / malformed JSON")
+    if not isinstance(body, dict):  # every JSON body of this API is an object
+        return error_response(400, "请求体必须是 JSON 对象 / the JSON body must be an object")
     # Case and task bodies wrap the form in {"data": {...}}: their problems are keyed by the
     # form's field, as the form's own validation keys them (`comment`, not `data.comment`).
     bad = {key.removeprefix("data.") if isinstance(body, dict) and set(body) == {"data"} else key:
