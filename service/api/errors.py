@@ -24,7 +24,7 @@ def error_response(status: int, message: str, errors: dict | None = None):
         kept, size = {}, 0
         for key, messages in errors.items():
             entry = {str(key)[:200]: [str(m)[:500] for m in list(messages)[:5]]
-                     if isinstance(messages, (list, tuple)) else str(messages)[:500]}
+                     if isinstance(messages, (list, tuple)) else [str(messages)[:500]]}
             size += len(json.dumps(entry, ensure_ascii=False).encode())
             if size > MAX_ERROR_BYTES // 2:
                 break
@@ -35,6 +35,20 @@ def error_response(status: int, message: str, errors: dict | None = None):
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def field_messages(problems, where: str = "") -> list[str]:
+    """A field's problems as the contract's flat list of messages. marshmallow nests those of
+    a list's items and a nested object's fields ({"0": [...]}, {"name": [...]}); each keeps
+    where it was found as a prefix ("[0] …", "name: …")."""
+    if isinstance(problems, dict):
+        return [message for key, inner in problems.items()
+                for message in field_messages(
+                    inner, f"{where}[{key}] " if isinstance(key, int) or str(key).isdigit()
+                    else f"{where}{key}: ")]
+    if isinstance(problems, (list, tuple)):
+        return [message for inner in problems for message in field_messages(inner, where)]
+    return [f"{where}{problems}"]
 
 
 def handle_service_error(exc: ServiceError):
@@ -51,7 +65,8 @@ def handle_http_exception(exc: HTTPException):
     if isinstance(messages, dict):  # webargs: {"json": {field: [...]}} -> {field: [...]}
         for location_errors in messages.values():
             if isinstance(location_errors, dict):
-                errors.update(location_errors)
+                errors.update({field: field_messages(problems)
+                               for field, problems in location_errors.items()})
     message = {400: "请求格式错误 / malformed request", 401: "请先登录 / not logged in",
                403: "无权操作 / not allowed", 404: "不存在 / not found",
                405: "不支持的方法 / method not allowed", 413: "请求体过大 / request too large",
