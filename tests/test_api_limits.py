@@ -25,7 +25,8 @@ def assert_error(response, status, *fields):
     assert isinstance(body["errors"], dict)
     for field in fields:
         assert field in body["errors"], (field, body["errors"])
-        assert all(isinstance(m, str) for m in body["errors"][field])
+        messages = body["errors"][field]
+        assert isinstance(messages, list) and all(isinstance(m, str) for m in messages), messages
     return body
 
 
@@ -77,6 +78,40 @@ def test_malformed_json_is_400(api, platform):
     assert_error(raw_post(api, "/api/auth/token", b'{"username": "admin", "password": ', None), 400)
     assert count(platform, Department) == departments
     assert api.task_of(instance_id, "applicant")["id"] == task["id"]
+
+
+def test_nan_infinity_and_out_of_range_numbers_are_malformed_json(api, platform):
+    """Python's json reads them; kept in a draft they made its answer something that is not
+    JSON. Refused as malformed before anything is stored."""
+    instance_id = start_case(api)
+    task = api.task_of(instance_id, "applicant")
+    path = f"/api/tasks/{task['id']}/draft"
+    for number in (b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1E400"):
+        raw = b'{"data": {"name": "x", "tuition": ' + number + b"}}"
+        r = api.client.put(path, data=raw, headers={**api.headers("applicant"), **JSON})
+        assert_error(r, 400)
+        assert_error(raw_post(api, f"/api/tasks/{task['id']}/complete", raw, "applicant"), 400)
+    assert api.get(path, "applicant").get_json()["data"] == {}
+    # positive control: large but finite numbers are JSON
+    raw = b'{"data": {"name": "x", "tuition": 1e300, "service_years": 12345678901234567890123}}'
+    r = api.client.put(path, data=raw, headers={**api.headers("applicant"), **JSON})
+    assert r.status_code == 200, r.get_json()
+    assert api.get(path, "applicant").get_json()["data"]["tuition"] == 1e300
+
+
+def test_a_body_that_is_not_an_object_is_400_with_a_reason(api, platform):
+    departments = count(platform, Department)
+    for raw in (b"null", b"[]", b'["name"]', b'"name"', b"3"):
+        body = assert_error(raw_post(api, "/api/admin/departments", raw, "admin"), 400)
+        assert "对象" in body["message"], body
+    assert count(platform, Department) == departments
+
+
+def test_problems_of_a_list_s_items_are_a_flat_list_of_messages(api):
+    r = api.post("/api/admin/users", {"username": "listcheck", "password": "longpassword",
+                                      "roles": ["applicant", "bogus"]}, "admin")
+    body = assert_error(r, 422, "roles")
+    assert body["errors"]["roles"][0].startswith("[1] "), body
 
 
 def test_deeply_nested_json_is_refused_not_a_server_error(api, platform):
