@@ -462,6 +462,12 @@ def test_openapi_document_is_public_and_lists_the_contract(app):
     for path, method in expected.items():
         assert path in paths, path
         assert method in paths[path], (path, sorted(paths[path]))
+    # errors are documented as they are answered: {"message", "errors": {field: [str]}}
+    components = r.get_json()["components"]
+    ref = components["responses"]["DEFAULT_ERROR"]["content"]["application/json"]["schema"]["$ref"]
+    error = components["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(error["properties"]) == {"message", "errors", "left_out"}, error
+    assert error["properties"]["errors"]["additionalProperties"]["items"]["type"] == "string"
 
 
 def test_the_api_ignores_the_web_session_cookie(api):

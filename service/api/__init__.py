@@ -12,6 +12,7 @@ from ..core.registry import REGISTRY
 from ..http.converters import IdConverter
 from . import admin, auth, cases, tasks
 from .errors import handle_error
+from .schemas import ErrorOut
 from .guards import check_json_body, confirm_kept_caller, require_login
 
 PREFIX = "/api/"
@@ -19,8 +20,13 @@ PREFIX = "/api/"
 __all__ = ["init_app", "handle_error", "PREFIX"]
 
 
+class TalentFlowApi(Api):
+    """The OpenAPI document describes the errors as errors.py answers them."""
+    ERROR_SCHEMA = ErrorOut
+
+
 def init_app(app) -> None:
-    api = Api(app, spec_kwargs={"info": {"description": "自流井区人才培养工作流服务 API"}})
+    api = TalentFlowApi(app, spec_kwargs={"info": {"description": "自流井区人才培养工作流服务 API"}})
     for blueprint in (auth.blp, admin.blp, tasks.blp, cases.blp, *REGISTRY.api_blueprints):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -10,6 +10,7 @@ from ..core import attachments, case_reads, caselist, cases, definitions, notifi
 from ..errors import Invalid
 from ..http.context import current_user, db, platform
 from ..http.transaction import confirmed_read, transactional
+from .query_docs import paging_params, query_param
 from .schemas import (
     AttachmentOut, CaseListOut, CommentIn, CountOut, DataIn, InstanceOut, NotificationOut,
     ProcessOut,
@@ -44,22 +45,16 @@ def instance_view(instance) -> dict:
             "attachments": AttachmentOut(many=True).dump(attachments.list_for(db(), instance))}
 
 
-def _query_param(name, description, schema):
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema}
-
-
 @blp.get("/instances")
 @blp.response(200, CaseListOut(many=True))
 @blp.doc(parameters=[
-    _query_param("process_id", "流程 / process id", {"type": "string", "maxLength": 200}),
-    _query_param("status", "状态 / status (400 for another value)",
-                 {"type": "string", "enum": list(caselist.STATUSES)}),
-    _query_param("q", "申请人姓名包含 / the applicant's name contains", {"type": "string",
-                                                                "maxLength": 200}),
-    _query_param("unit_id", "单位 / unit id", {"type": "integer", "minimum": 1}),
-    _query_param("limit", "1–200 (clamped), default 50", {"type": "integer"}),
-    _query_param("offset", "clamped to 0–1000000", {"type": "integer"}),
+    query_param("process_id", "流程 / process id", {"type": "string", "maxLength": 200}),
+    query_param("status", "状态 / status (400 for another value)",
+                {"type": "string", "enum": list(caselist.STATUSES)}),
+    query_param("q", "申请人姓名包含 / the applicant's name contains",
+                {"type": "string", "maxLength": 200}),
+    query_param("unit_id", "单位 / unit id", {"type": "integer", "minimum": 1}),
+    *paging_params(50, caselist.MAX_LIMIT),
 ])
 def list_instances():
     """The cases the caller may see, newest first; filters process_id, status, q (applicant's

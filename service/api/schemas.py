@@ -93,6 +93,14 @@ class TaskDetailOut(TaskOut):
     data = fields.Dict()
 
 
+class ErrorOut(Schema):
+    """Every error's body (CONTRACT.md: field → list of messages)."""
+    message = fields.String(required=True, metadata={"description": "中文说明 / English"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         required=True, metadata={"description": "字段 → 问题 / field → messages"})
+    left_out = fields.Integer(metadata={
+        "description": "列表过长时未列出的字段数 / fields left out of a very long list"})
+
 class HistoryOut(Schema):
     name = fields.String()
     title = fields.String()

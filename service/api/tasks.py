@@ -10,6 +10,7 @@ from ..core.models import User
 from ..http.context import current_user, db, platform
 from ..http.plain_json import json_response
 from ..http.transaction import confirmed_read, transactional
+from .query_docs import paging_params
 from .schemas import (
     AssignIn, CandidateOut, DataIn, DraftOut, ReturnTargetOut, TaskDetailOut, TaskOut,
 )
@@ -29,13 +30,17 @@ def task_view(task) -> dict:
             "completed_at": task.completed_at, "decision": task.decision}
 
 
+LIST_LIMIT, LIST_MAX = 200, 1000
+
+
 def _paging():
-    return (clamp(request.args.get("limit"), 200, 1, 1000),
+    return (clamp(request.args.get("limit"), LIST_LIMIT, 1, LIST_MAX),
             clamp(request.args.get("offset"), 0, 0, MAX_OFFSET))
 
 
 @blp.get("")
 @blp.response(200, TaskOut(many=True))
+@blp.doc(parameters=paging_params(LIST_LIMIT, LIST_MAX))
 @confirmed_read
 def my_inbox():
     limit, offset = _paging()
@@ -44,6 +49,7 @@ def my_inbox():
 
 @blp.get("/done")
 @blp.response(200, TaskOut(many=True))
+@blp.doc(parameters=paging_params(LIST_LIMIT, LIST_MAX))
 @confirmed_read
 def my_done():
     limit, offset = _paging()
