@@ -278,3 +278,44 @@ def test_the_done_list_of_a_caller_seen_before_is_one_statement(api, platform):
     assert len([sql for sql in seen if not sql.startswith("BEGIN")]) == 1, seen
     _in_database(platform, "UPDATE users SET active = false WHERE username = 'unit_reviewer'")
     assert _read_watched(api, platform, "/api/tasks/done")[0].status_code == 401
+
+
+def _revision(platform):
+    with platform.engine.connect() as connection:
+        return connection.execute(text("SELECT n FROM directory_revision")).scalar()
+
+
+def _unrelated_change(platform):
+    _in_database(platform, "UPDATE users SET display_name = display_name WHERE username = 'admin'")
+
+
+def test_a_deleted_revision_row_never_brings_a_kept_revision_back(api, platform):
+    """A count re-created at 1 climbed back through the old values: the change that reached
+    the kept caller's number again was trusted as no change at all."""
+    (case,) = _kept_reviewer(api, 1)
+    task = api.task_of(case, "unit_reviewer", "unit_review")
+    kept = _revision(platform)
+    _in_database(platform, "DELETE FROM directory_revision")
+    current = None
+    for _ in range(300):
+        if current == kept - 1:  # a count would come back to `kept` with the next change
+            break
+        _unrelated_change(platform)
+        current = _revision(platform)
+    _in_database(platform, "UPDATE users SET active = false WHERE username = 'unit_reviewer'")
+    assert _revision(platform) != kept
+    r = api.complete(task["id"], REVIEW, "unit_reviewer")
+    assert r.status_code == 401, r.get_json()
+    assert _history(platform, case, "unit_review") == 0
+
+
+def test_a_revision_read_in_a_change_rolled_back_is_never_the_next_one(api, platform):
+    """A transaction reads the revision its own change raised (and may cache by it), then
+    rolls back: the next committed change must not arrive at the same value."""
+    with platform.engine.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(text("UPDATE users SET active = false WHERE username = 'unit_reviewer'"))
+        inside = connection.execute(text("SELECT n FROM directory_revision")).scalar()
+        transaction.rollback()
+    _unrelated_change(platform)
+    assert _revision(platform) not in (inside, None)

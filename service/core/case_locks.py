@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, Integer, Text, bindparam, column, exists, func, select, text
+from sqlalchemy import BigInteger, Boolean, Text, bindparam, column, exists, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
@@ -72,8 +72,8 @@ def _locked_with_open_rows():
     revision_sql = REVISION_COLUMN.element.compile(dialect=dialect,
                                                    compile_kwargs={"literal_binds": True})
     cases, tasks = Instance.__table__.columns, HumanTask.__table__.columns
-    revision, has_draft, done_names = (column("revision", Integer), column("has_draft", Boolean),
-                                       column("done_names", Text))
+    revision, has_draft, done_names = (column("revision", BigInteger),
+                                       column("has_draft", Boolean), column("done_names", Text))
     case_table, task_table = quote(Instance.__tablename__), quote(HumanTask.__tablename__)
     sql = (f"SELECT {', '.join(f'i.{quote(c.name)}' for c in cases)}, "
            f"({revision_sql}) AS revision, "

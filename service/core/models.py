@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -64,13 +64,14 @@ class UserRole(Base):
 
 
 class DirectoryRevision(Base):
-    """One row (id 1) whose `n` the database's triggers raise on every change to users or
-    their roles, whoever makes it (migration 0009): what a process caches of the directory is
-    current while `n` is unchanged (core/recipients.py). Writers of the directory take its row
-    lock, so `n` grows in commit order."""
+    """One row (id 1) whose `n` the database's triggers set on every change to users or
+    their roles, whoever makes it (migrations 0009, 0012): what a process caches of the
+    directory is current while `n` is unchanged (core/recipients.py). Each change gives `n` a
+    value it never had (a sequence; SQLite: random()), rolled back or after the row was
+    deleted alike: `n` is compared for equality only, never ordered."""
     __tablename__ = "directory_revision"
     id: Mapped[int] = mapped_column(primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class ProcessDefinition(Base):
