@@ -2,7 +2,8 @@
 notifications on every event, the all-cases list, drafts (暂存)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from conftest import application_form
 from flows import QUALIFICATION, submit_selection, to_leadership
@@ -122,6 +123,58 @@ def test_admin_releases_any_claimed_task(api):
     api.review(instance_id, "unit_reviewer", "unit_review")
     r = api.post(f"/api/tasks/{task['id']}/release", as_user="admin")
     assert r.status_code == 409
+
+
+def _user_id(api, username) -> int:
+    users = api.get("/api/admin/users", "admin").get_json()
+    return next(u["id"] for u in users if u["username"] == username)
+
+
+def _claimed_review(api) -> tuple[int, dict]:
+    """A case whose unit review `unit_reviewer` has claimed; `unit_reviewer_b` is a colleague."""
+    second_unit_reviewer(api)
+    instance_id = submit_selection(api)
+    task = api.task_of(instance_id, "unit_reviewer", "unit_review")
+    assert api.post(f"/api/tasks/{task['id']}/claim", as_user="unit_reviewer").status_code == 200
+    assert task["id"] not in {t["id"] for t in api.inbox("unit_reviewer_b")}
+    return instance_id, task
+
+
+def _gone_for_the_former_holder(api, task):
+    assert task["id"] not in {t["id"] for t in api.inbox("unit_reviewer")}
+    assert api.get(f"/api/tasks/{task['id']}", "unit_reviewer").status_code == 404
+    r = api.post(f"/api/tasks/{task['id']}/assign", {"username": "unit_reviewer_b"}, "unit_reviewer")
+    assert r.status_code == 404, r.get_json()
+
+
+@pytest.mark.parametrize("change", ["role", "unit", "deactivate"])
+def test_a_holder_who_may_no_longer_work_a_task_leaves_it_to_the_queue(api, change):
+    instance_id, task = _claimed_review(api)
+    user_id = _user_id(api, "unit_reviewer")
+    if change == "deactivate":
+        r = api.post(f"/api/admin/users/{user_id}/deactivate", as_user="admin")
+    else:
+        body = ({"roles": ["applicant"]} if change == "role"
+                else {"unit_id": api.me("applicant2")["unit_id"]})
+        r = api.client.patch(f"/api/admin/users/{user_id}", json=body, headers=api.headers("admin"))
+    assert r.status_code == 200, r.get_json()
+    if change != "deactivate":  # (a deactivated user's token no longer works at all)
+        _gone_for_the_former_holder(api, task)
+    back = api.task_of(instance_id, "unit_reviewer_b", "unit_review")
+    assert back["id"] == task["id"] and back["assignee"] is None
+    api.review(instance_id, "unit_reviewer_b", "unit_review")
+
+
+def test_a_holder_whose_role_was_taken_in_the_database_no_longer_sees_the_task(api, platform):
+    """Changed beside the service, the task stays claimed (no one released it) but is no
+    longer the former holder's: an admin releases it to the queue."""
+    instance_id, task = _claimed_review(api)
+    with platform.engine.begin() as connection:
+        connection.execute(text("DELETE FROM user_roles WHERE role = 'unit_reviewer' AND user_id = "
+                                "(SELECT id FROM users WHERE username = 'unit_reviewer')"))
+    _gone_for_the_former_holder(api, task)
+    assert api.post(f"/api/tasks/{task['id']}/release", as_user="admin").status_code == 200
+    api.review(instance_id, "unit_reviewer_b", "unit_review")
 
 
 def test_assign_on_a_completed_task_is_a_conflict(api):

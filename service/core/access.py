@@ -52,8 +52,9 @@ def may_work(user: User, task: HumanTask) -> bool:
 
 
 def may_see_task(user: User, task: HumanTask) -> bool:
-    return task.assignee_id == user.id or task.completed_by == user.id or may_work(user, task) \
-        or user.has_role("admin")
+    """Its holder sees it while they may work it (a role taken away, it is gone for them),
+    whoever completed it always (their 已办)."""
+    return may_work(user, task) or task.completed_by == user.id or user.has_role("admin")
 
 
 def may_see_instance(user: User, instance: Instance, session=None) -> bool:

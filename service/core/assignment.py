@@ -21,7 +21,12 @@ def eligible_users(session: Session, task: HumanTask) -> list[User]:
 
 def may_assign(user: User, task: HumanTask) -> bool:
     return task.status == "ready" and task.role is not None and (
-        user.has_role("admin") or (task.assignee_id is not None and task.assignee_id == user.id))
+        user.has_role("admin") or _holds(user, task))
+
+
+def _holds(user: User, task: HumanTask) -> bool:
+    """Holds it and still may work it (a holder whose role was taken away holds nothing)."""
+    return task.assignee_id == user.id and access.may_work(user, task)
 
 
 def _locked(session: Session, user: User, task_id: int) -> HumanTask:
@@ -34,7 +39,7 @@ def _locked(session: Session, user: User, task_id: int) -> HumanTask:
 def assign(platform, session: Session, user: User, task_id: int, username) -> HumanTask:
     """转办: the admin or the task's holder hands it to a user holding its role in scope."""
     task = _locked(session, user, task_id)
-    if not (user.has_role("admin") or task.assignee_id == user.id):
+    if not (user.has_role("admin") or _holds(user, task)):
         raise Forbidden("只有办理人或系统管理员可以转办 / only the holder or an admin may reassign")
     if task.status != "ready":
         raise Conflict("任务已办结 / the task is already completed")

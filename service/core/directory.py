@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Invalid, NotFound
-from .models import Department, Unit, User, UserRole, WebSession
+from . import access
+from .models import Department, HumanTask, Unit, User, UserRole, WebSession
 from .roles import ROLES
 from .ids import parse_id
 from .security import MIN_PASSWORD_LENGTH, hash_password
@@ -174,7 +175,25 @@ def update_user(session: Session, actor: User, user_id: int, display_name=UNSET,
         user.department_id = department_id
     if email is not UNSET:
         user.email = email or None
+    if roles is not UNSET or unit_id is not UNSET or department_id is not UNSET:
+        _release_tasks_no_longer_theirs(session, user)
     return user
+
+
+def _release_tasks_no_longer_theirs(session: Session, user: User) -> None:
+    """The role tasks `user` holds but may no longer work (a role taken away, another unit or
+    department, deactivated) go back to their role's queue: left with them, no one could open
+    or complete them until an admin released each. Only a task still open: a completion
+    committed meanwhile keeps its holder (PostgreSQL re-checks the condition after the lock)."""
+    session.flush()
+    held = session.scalars(select(HumanTask).where(
+        HumanTask.status == "ready", HumanTask.assignee_id == user.id,
+        HumanTask.role.is_not(None))).all()
+    gone = [task.id for task in held if not (user.active and access.may_work(user, task))]
+    if gone:
+        session.execute(update(HumanTask).where(
+            HumanTask.id.in_(gone), HumanTask.status == "ready",
+            HumanTask.assignee_id == user.id).values(assignee_id=None))
 
 
 def _end_sessions(session: Session, user: User) -> None:
@@ -192,6 +211,8 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
     if user.active and not active:
         _end_sessions(session, user)
     user.active = active
+    if not active:
+        _release_tasks_no_longer_theirs(session, user)
     return user
 
 

@@ -21,10 +21,14 @@ LISTED = (HumanTask.id, HumanTask.instance_id, HumanTask.process_id, HumanTask.n
 
 
 def _inbox_condition(scope: tuple):
-    """Ready tasks assigned to the user plus unclaimed tasks of the user's roles in scope."""
+    """Ready tasks the user holds and may work (access.may_work: their own applicant steps,
+    role tasks while the role and scope are still theirs) plus the unclaimed ones of their
+    roles in scope."""
+    claimable = claimable_in(scope)
     return and_(HumanTask.status == "ready",
-                or_(HumanTask.assignee_id == scope[0],
-                    and_(HumanTask.assignee_id.is_(None), claimable_in(scope))))
+                or_(and_(HumanTask.assignee_id == scope[0],
+                         or_(HumanTask.role.is_(None), claimable)),
+                    and_(HumanTask.assignee_id.is_(None), claimable)))
 
 
 def inbox_query(user: User):
