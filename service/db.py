@@ -106,9 +106,32 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+_ON_COMMIT = "talentflow_on_commit"
+
+
+def on_commit(session: Session, fn) -> None:
+    """Call `fn(session)` once the session's transaction commits, and never when it is rolled
+    back: an action run again (http/transaction.py) registers its own, and the discarded
+    attempt's must not fire at the commit of the next."""
+    session.info.setdefault(_ON_COMMIT, []).append(fn)
+
+
+def _run_on_commit(factory: sessionmaker[Session]) -> None:
+    @event.listens_for(factory, "after_commit")
+    def _committed(session):
+        for fn in session.info.pop(_ON_COMMIT, ()):
+            fn(session)
+
+    @event.listens_for(factory, "after_soft_rollback")
+    def _rolled_back(session, previous):
+        if previous.parent is None:  # the whole transaction, not a savepoint
+            session.info.pop(_ON_COMMIT, None)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     deferred.install(factory)
+    _run_on_commit(factory)
     return factory
 
 

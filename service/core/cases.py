@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 import secrets
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .. import deferred
+from ..db import on_commit
 from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, engine_clock
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import access, case_locks, definitions, drafts, events, returns
@@ -302,8 +302,7 @@ def _save(platform, session, instance: Instance, live: LiveWorkflow, status: str
         pre_event(opened)
     events.case_changed(platform, session, instance, opened, actor, done_names)
     version = instance.lock_version
-    event.listen(session, "after_commit",
-                 lambda _s: platform.runtime.remember(instance.id, version, live), once=True)
+    on_commit(session, lambda _s: platform.runtime.remember(instance.id, version, live))
     return opened
 
 

@@ -9,10 +9,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Invalid
+from ..db import on_commit
 from .models import Setting, localnow
 
 # The defaults of the due dates: working days from a task's creation (CONTRACT.md).
@@ -105,7 +106,7 @@ def put(session: Session, key: str, raw) -> object:
     if spec is None:
         raise Invalid(f"未知设置 / unknown setting: {key}", {key: ["未知设置"]})
     value = _parse(key, spec, raw)
-    event.listen(session, "after_commit", _bump, once=True)
+    on_commit(session, _bump)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value, updated_at=localnow()))
