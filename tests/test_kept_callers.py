@@ -6,6 +6,9 @@ database — the action sees it, and an unrelated change costs a second run, nev
 effect."""
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 from sqlalchemy import event, func, select, text
 
 from flows import submit_selection
@@ -319,3 +322,25 @@ def test_a_revision_read_in_a_change_rolled_back_is_never_the_next_one(api, plat
         transaction.rollback()
     _unrelated_change(platform)
     assert _revision(platform) not in (inside, None)
+
+
+def test_a_chunked_upload_by_a_caller_changed_meanwhile_stores_one_file(api, platform):
+    """Without a Content-Length (Transfer-Encoding: chunked) an upload still reads its caller
+    afresh: run again for a changed caller, it found its file already read (422 "empty file")
+    after storing it once for nothing."""
+    boundary = "tfboundary"
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"cert.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode() \
+        + pdf + f"\r\n--{boundary}--\r\n".encode()
+    case_id = api.start("talent_selection", "applicant").get_json()["id"]  # the caller kept
+    uploads = Path(platform.config["UPLOAD_DIR"])
+    before = len(list(uploads.glob("*"))) if uploads.exists() else 0
+    _in_database(platform, "UPDATE users SET display_name = '改名' WHERE username = 'applicant'")
+    r = api.client.post(f"/api/instances/{case_id}/attachments", input_stream=io.BytesIO(body),
+                        headers={**api.headers("applicant"), "Transfer-Encoding": "chunked",
+                                 "Content-Type": f"multipart/form-data; boundary={boundary}"},
+                        environ_overrides={"wsgi.input_terminated": True})  # as gunicorn says
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["size"] == len(pdf)
+    assert len(list(uploads.glob("*"))) == before + 1

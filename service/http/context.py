@@ -97,7 +97,8 @@ def _confirms_caller() -> bool:
     read."""
     if request.path.startswith("/api/admin/") or request.method in ("HEAD", "OPTIONS"):
         return False
-    if request.content_length and not request.is_json:
+    if not request.is_json and (request.content_length
+                                or "chunked" in request.headers.get("Transfer-Encoding", "").lower()):
         return False
     view = current_app.view_functions.get(request.endpoint)
     return getattr(view, "confirms_caller", False)
