@@ -56,6 +56,19 @@ def test_return_to_a_chosen_step_from_the_review_form(api, web):  # noqa: F811
     assert "退回至：单位初审" in case_page
 
 
+def test_a_reviewer_s_own_return_is_not_shown_to_them_as_an_instruction(api, web):  # noqa: F811
+    """The unit reviewer sent the case back; resubmitted, the review opens again for them
+    without "此事项已被退回" (that notice is for the step the return came back to)."""
+    instance_id = submit_selection(api)
+    api.review(instance_id, "unit_reviewer", "unit_review", "return", "请补充证书")
+    task = api.task_of(instance_id, "applicant", "submit_application")
+    assert "此事项已被退回" in text(web("applicant").get(f"/tasks/{task['id']}"))
+    assert api.complete(task["id"], application_form(), "applicant").status_code == 200
+    review = api.task_of(instance_id, "unit_reviewer", "unit_review")
+    page = text(web("unit_reviewer").get(f"/tasks/{review['id']}"))
+    assert "此事项已被退回" not in page and "请补充证书" in page  # (the history still shows it)
+
+
 def test_returned_form_shows_the_comment_and_a_draft_survives(api, web):  # noqa: F811
     instance_id = submit_selection(api)
     api.review(instance_id, "unit_reviewer", "unit_review", "return", "请补充学历证明")

@@ -4,7 +4,7 @@ a task or the case itself for a caller who may see it, its history, and the call
 Read-only: the actions on a case are core/cases.py's."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -54,7 +54,8 @@ def task_data(case: Instance) -> dict:
 
 def return_notice(session: Session, task: HumanTask) -> HistoryEvent | None:
     """The return (退回) that reopened this task, for the top of its form: the latest return in
-    the case, when this step had been completed before and the return came after that."""
+    the case after this step was last completed, made by another step (its own return sent the
+    case back, it did not come back to it) and not explicitly to a third step."""
     if task.status != "ready":
         return None
     last_done = session.scalar(select(HumanTask.completed_at).where(
@@ -64,7 +65,8 @@ def return_notice(session: Session, task: HumanTask) -> HistoryEvent | None:
         return None
     return session.scalar(select(HistoryEvent).where(
         HistoryEvent.instance_id == task.instance_id, HistoryEvent.decision == "return",
-        HistoryEvent.at >= last_done).order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
+        HistoryEvent.at >= last_done, HistoryEvent.task_name != task.name,
+        or_(HistoryEvent.return_to.is_(None), HistoryEvent.return_to == task.name)).order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc())
         .limit(1))
 
 
