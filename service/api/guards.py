@@ -46,7 +46,7 @@ def check_json_body():
         return error_response(400, "请求体必须是 JSON 对象 / the JSON body must be an object")
     # Case and task bodies wrap the form in {"data": {...}}: their problems are keyed by the
     # form's field, as the form's own validation keys them (`comment`, not `data.comment`).
-    bad = {key.removeprefix("data.") if isinstance(body, dict) and set(body) == {"data"} else key:
+    bad = {key.removeprefix("data.") if set(body) == {"data"} else key:
            problems for key, problems in bad_strings(body).items()}
     if bad:
         return error_response(422, "数据包含非法或过长的文本 / invalid text", bad)
