@@ -35,15 +35,29 @@ def holder_label(session: Session, task) -> str:
     return gettext("%(role)s（待签收）", role=ROLE_LABELS.get(task.role, task.role))
 
 
-def application(session: Session, instance: Instance) -> dict | None:
-    """The applicant's form as submitted: its title and (label, value) rows."""
-    form = queries.application_form_name(session, instance)
-    if not form:
-        return None
+def form_section(session: Session, instance: Instance, form: str) -> dict:
+    """One form of the case as submitted: its title and (label, value) rows."""
     schema = platform().definitions.form(session, instance.definition_id, form)
     return {"form": form, "title": schema.get("title", form),
             "print_label": REGISTRY.printable_forms.get(form),
             "rows": formfields.summary(schema, instance.data or {})}
+
+
+def application(session: Session, instance: Instance) -> dict | None:
+    """The applicant's form (the print page's paper form)."""
+    form = queries.application_form_name(session, instance)
+    return form_section(session, instance, form) if form else None
+
+
+def submitted_forms(session: Session, instance: Instance, application: dict | None) -> list[dict]:
+    """Everything the case's steps filled in, each form under its own title: the applicant's
+    form first, then each form a completed step submitted. A reviewer sees what they review
+    whoever filled it in (the unit's plan HR reviews; the unit's evaluation beside the
+    talent's self-assessment)."""
+    sections = [application] if application else []
+    return sections + [form_section(session, instance, form)
+                       for form in queries.submitted_form_names(session, instance)
+                       if not application or form != application["form"]]
 
 
 def case_facts(session: Session, instance: Instance) -> dict:
@@ -58,11 +72,13 @@ def case_facts(session: Session, instance: Instance) -> dict:
     campaign = session.get(Campaign, instance.campaign_id) if instance.campaign_id else None
     current = [{"task": t, "holder": holder_label(session, t)}
                for t in queries.open_tasks(session, instance)]
+    paper_form = application(session, instance)
     return {"case": instance, "history": history, "current": current,
             "unit_name": unit.name if unit else "", "campaign": campaign,
             "process_name": queries.process_names(session).get(instance.process_id,
                                                                 instance.process_id),
-            "status_text": status_label(instance), "application": application(session, instance),
+            "status_text": status_label(instance), "application": paper_form,
+            "submitted_forms": submitted_forms(session, instance, paper_form),
             "attachments": attachments.list_for(session, instance),
             "reward_amount": (instance.data or {}).get("reward_amount"),
             "case_notes": [note for fn in REGISTRY.case_notes for note in fn(session, instance)]}

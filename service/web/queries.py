@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core import definitions
+from ..core import cases, definitions
 from ..core import inbox as inbox_service
 from ..core.models import HumanTask, Instance, ProcessDefinition, Unit, User
 
@@ -83,6 +83,15 @@ def application_form_name(session: Session, instance: Instance) -> str | None:
     return session.scalar(select(HumanTask.form).where(
         HumanTask.instance_id == instance.id, HumanTask.role.is_(None),
         HumanTask.form.is_not(None)).order_by(HumanTask.id).limit(1))
+
+
+def submitted_form_names(session: Session, instance: Instance) -> list[str]:
+    """The forms the case's completed steps submitted, in the order they were first done;
+    review decisions are not forms to show (the timeline has them)."""
+    return list(session.scalars(select(HumanTask.form).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "completed",
+        HumanTask.form.is_not(None), HumanTask.form != cases.REVIEW_FORM)
+        .group_by(HumanTask.form).order_by(func.min(HumanTask.id))))
 
 
 def diagram_xml(session: Session, instance: Instance) -> str:

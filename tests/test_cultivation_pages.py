@@ -1,0 +1,55 @@
+"""What users of the cultivation flows see (user-level review): the talent's self-assessment
+beside the unit's evaluation, the plan under review, no withdrawal of a case the service
+started, the record's timeline in Chinese with real dates, the training a fee claim names."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from scheduler_helpers import add_reward, run
+
+from flows import register_talent
+from talentflow.features.evaluations.annual import annual_evaluation
+from test_cultivation import PLAN, add_training, draft, plan_instance, record, talent_id
+from test_web_pages import Browser, text, web  # noqa: F401  (the fixture)
+
+SELF = {"ability": "能独立承担市级课题", "performance": "全年完成教研任务十二项",
+        "research_plan": "课题按计划推进"}
+UNIT = {"unit_ability": "单位评价：能力突出", "unit_performance": "单位评价：绩效优良",
+        "unit_research_plan": "单位评价：按期完成"}
+
+
+def evaluation_case(api, platform):
+    register_talent(api)
+    add_reward(platform, "applicant", date(2026, 6, 1), 3)
+    instance_id = run(platform, annual_evaluation, date(2026, 12, 1))["started"][0]
+    task = api.task_of(instance_id, "applicant", "self_assessment")
+    assert api.complete(task["id"], SELF, "applicant").status_code == 200
+    return instance_id
+
+
+def unit_evaluates(api, instance_id, grade="excellent"):
+    task = api.task_of(instance_id, "unit_reviewer", "unit_assessment")
+    r = api.complete(task["id"], {"grade": grade, "comment": "表现突出", **UNIT}, "unit_reviewer")
+    assert r.status_code == 200, r.get_json()
+
+
+# --------------------------------------------------------------------------------------
+# 2. The plan reviewer sees the plan
+# --------------------------------------------------------------------------------------
+def test_the_plan_reviewer_sees_the_plan_on_the_task_and_case_pages(api, platform, web):
+    instance_id = plan_instance(platform, talent_id_after_registration(api, platform))
+    draft(api, instance_id)
+    task = api.task_of(instance_id, "hr_reviewer", "plan_review")
+    hr = web("hr_reviewer")
+    for path in (f"/tasks/{task['id']}", f"/cases/{instance_id}"):
+        html = text(hr.get(path))
+        for label, value in (("培养方向", PLAN["direction"]), ("培养重点", PLAN["focus"]),
+                             ("培养措施（培训、实践锻炼、导师等）", PLAN["measures"])):
+            assert re.search(rf"<th>{re.escape(label)}</th><td>\s*{re.escape(value)}", html), \
+                (path, label)
+
+
+def talent_id_after_registration(api, platform):
+    register_talent(api)
+    return talent_id(platform)
