@@ -34,6 +34,32 @@ def unit_evaluates(api, instance_id, grade="excellent"):
     assert r.status_code == 200, r.get_json()
 
 
+def test_a_changed_shipped_form_reaches_new_cases_through_a_new_version(platform, tmp_path):
+    """Each version keeps its own copy of its forms: init-db deploys a new version when a
+    shipped form changed, even though the diagram did not (else the unit's form with its own
+    keys would never reach an installed service)."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    from talentflow.core import definitions
+    from talentflow.core.forms import FormRegistry
+    workflows = Path(platform.config["WORKFLOWS_DIR"])
+    with platform.transaction() as session:
+        assert definitions.deploy_directory(session, workflows, platform.forms) == []
+    changed = tmp_path / "forms"
+    shutil.copytree(platform.config["FORMS_DIR"], changed)
+    schema = json.loads((changed / "unit_assessment.json").read_text(encoding="utf-8"))
+    schema["properties"]["comment"]["title"] = "单位综合评价意见"
+    (changed / "unit_assessment.json").write_text(json.dumps(schema, ensure_ascii=False),
+                                                  encoding="utf-8")
+    with platform.transaction() as session:
+        created = definitions.deploy_directory(session, workflows, FormRegistry(changed))
+        assert [(d.process_id, d.version) for d in created] == [("annual_evaluation", 2)]
+        assert definitions.deploy_directory(session, workflows, FormRegistry(changed)) == []
+
+
+
 # --------------------------------------------------------------------------------------
 # 2. The plan reviewer sees the plan
 # --------------------------------------------------------------------------------------

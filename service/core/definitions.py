@@ -306,8 +306,21 @@ def _deploy_dmn(session, checked: Checked, forms, user_id):
     return created
 
 
+def _forms_unchanged(definition: ProcessDefinition, forms) -> bool:
+    """Does the version hold the shipped forms as they are now? A version keeps its own copy of
+    its forms, so a form changed in forms/ reaches new cases only through a new version."""
+    for name, schema in (definition.forms or {}).items():
+        try:
+            if forms.get(name) != schema:
+                return False
+        except KeyError:  # a form no longer shipped: the version keeps its copy
+            continue
+    return True
+
+
 def deploy_directory(session: Session, directory: Path, forms) -> list[ProcessDefinition]:
-    """Deploy the shipped files whose content differs from the latest deployed version."""
+    """Deploy the shipped files whose content, or whose forms, differ from the latest deployed
+    version."""
     created = []
     files = sorted(directory.glob("*.dmn")) + sorted(directory.glob("*.bpmn"))
     for path in files:
@@ -318,7 +331,8 @@ def deploy_directory(session: Session, directory: Path, forms) -> list[ProcessDe
             current = [latest(session, i, kind="dmn") for i in ids]
         else:
             current = [latest(session, i) for i in engine.process_ids(root)]
-        if current and all(c is not None and c.xml == text for c in current):
+        if current and all(c is not None and c.xml == text and _forms_unchanged(c, forms)
+                           for c in current):
             continue
         created += deploy(session, text, forms)
     return created
