@@ -34,6 +34,28 @@ def unit_evaluates(api, instance_id, grade="excellent"):
     assert r.status_code == 200, r.get_json()
 
 
+# --------------------------------------------------------------------------------------
+# 1. The unit's evaluation keeps the talent's self-assessment
+# --------------------------------------------------------------------------------------
+def test_the_units_evaluation_starts_empty_and_keeps_the_self_assessment(api, platform, web):
+    instance_id = evaluation_case(api, platform)
+    task = api.task_of(instance_id, "unit_reviewer", "unit_assessment")
+    html = text(web("unit_reviewer").get(f"/tasks/{task['id']}"))
+    # the unit's own fields are empty; the talent's words are there to read, not to overwrite
+    assert [t for t in re.findall(r"<textarea[^>]*>([^<]*)</textarea>", html) if t.strip()] == []
+    assert SELF["ability"] in html and "年度自评" in html
+    unit_evaluates(api, instance_id)
+
+    data = api.instance(instance_id, "applicant")["data"]
+    assert {k: data[k] for k in SELF} == SELF and {k: data[k] for k in UNIT} == UNIT
+    [evaluation] = record(api, talent_id(platform))["evaluations"]
+    assert (evaluation["grade"], evaluation["ability"], evaluation["performance"],
+            evaluation["research_plan"]) == ("excellent", *UNIT.values())
+    page = text(web("hr_reviewer").get(f"/cases/{instance_id}"))
+    own, unit = page.index("<h2>年度自评</h2>"), page.index("<h2>单位年度评价</h2>")
+    assert own < page.index(SELF["ability"]) < unit < page.index(UNIT["unit_ability"])
+
+
 def test_a_changed_shipped_form_reaches_new_cases_through_a_new_version(platform, tmp_path):
     """Each version keeps its own copy of its forms: init-db deploys a new version when a
     shipped form changed, even though the diagram did not (else the unit's form with its own

@@ -287,8 +287,9 @@ def test_self_assessment(reg):
 
 def test_unit_assessment(reg):
     cleaned, errors = check(reg, "unit_assessment", {"grade": "competent"})
-    # the unit's part of Art. 18 (ability, performance, research plan) is optional beside the grade
-    assert errors == {} and cleaned == {"grade": "competent", "comment": None, "ability": None,
-                                        "performance": None, "research_plan": None}
+    # the unit's part of Art. 18 (ability, performance, research plan) is optional beside the
+    # grade, under keys of its own: the self-assessment's keys hold the talent's text
+    assert errors == {} and cleaned == {"grade": "competent", "comment": None, "unit_ability": None,
+                                        "unit_performance": None, "unit_research_plan": None}
     assert check(reg, "unit_assessment", {"comment": "好"})[1] == {"grade": ["此项为必填项"]}
     assert check(reg, "unit_assessment", {"grade": "good"})[1] == {"grade": ["必须是以下之一：优秀、称职、基本称职、不称职"]}

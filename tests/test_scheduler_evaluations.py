@@ -112,8 +112,8 @@ def test_the_units_part_covers_ability_performance_and_the_research_plan(api, se
     form = api.get(f"/api/tasks/{api.task_of(instance_id, 'applicant', 'self_assessment')['id']}",
                    "applicant").get_json()["form"]
     assert {"ability", "performance", "research_plan"} <= set(form["properties"])
-    _evaluate(api, platform, instance_id, "competent", ability="业务能力强",
-              performance="完成全年教研任务", research_plan="课题按期结题")
+    _evaluate(api, platform, instance_id, "competent", unit_ability="业务能力强",
+              unit_performance="完成全年教研任务", unit_research_plan="课题按期结题")
     [talent] = api.get("/api/talents", "hr_reviewer").get_json()
     record = api.get(f"/api/talents/{talent['id']}", "hr_reviewer").get_json()
     [evaluation] = record["evaluations"]

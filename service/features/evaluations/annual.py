@@ -102,6 +102,21 @@ def annual_evaluation(platform, session: Session, as_of: date) -> dict:
     return summary
 
 
+# The unit's part of Art. 18 has keys of its own in the case data: `ability`, `performance` and
+# `research_plan` are the talent's self-assessment, which the unit reads but never overwrites.
+UNIT_PART_KEYS = {"ability": "unit_ability", "performance": "unit_performance",
+                  "research_plan": "unit_research_plan"}
+
+
+def unit_part(data: dict) -> dict:
+    """The unit's texts, by the record's column. A case still on a version deployed before the
+    unit's form had keys of its own holds them under the self-assessment's keys (the unit's
+    submit overwrote the talent's text there); read those where the new keys are absent."""
+    if any(key in data for key in UNIT_PART_KEYS.values()):
+        return {column: data.get(key) for column, key in UNIT_PART_KEYS.items()}
+    return {column: data.get(column) for column in UNIT_PART_KEYS}
+
+
 @REGISTRY.operation
 def record_evaluation(ctx, data: dict, params: dict) -> int:
     """Write the unit's grade on the talent's record (one result per talent per year)."""
@@ -118,8 +133,8 @@ def record_evaluation(ctx, data: dict, params: dict) -> int:
         ctx.session.add(row)
     row.talent_id = talent.id if talent else None
     row.grade, row.comment, row.recorded_on = grade, data.get("comment"), ctx.today
-    row.ability, row.performance = data.get("ability"), data.get("performance")
-    row.research_plan = data.get("research_plan")
+    for column, text in unit_part(data).items():
+        setattr(row, column, text)
     ctx.session.flush()
     if grade == "incompetent":
         _notify_incompetent(ctx, talent, year)
