@@ -101,3 +101,22 @@ def test_the_plan_reviewer_sees_the_plan_on_the_task_and_case_pages(api, platfor
 def talent_id_after_registration(api, platform):
     register_talent(api)
     return talent_id(platform)
+
+
+# --------------------------------------------------------------------------------------
+# 3. Cases the service started are not withdrawn
+# --------------------------------------------------------------------------------------
+def test_a_talent_cannot_withdraw_a_case_the_service_started(api, platform, web):
+    plan_case = plan_instance(platform, talent_id_after_registration(api, platform))
+    add_reward(platform, "applicant", date(2026, 6, 1), 3)
+    evaluation = run(platform, annual_evaluation, date(2026, 12, 1))["started"][0]
+    applicant = web("applicant")
+    for instance_id in (plan_case, evaluation):
+        r = api.post(f"/api/instances/{instance_id}/withdraw", {"comment": "不想要了"}, "applicant")
+        assert r.status_code == 403 and "系统自动发起" in r.get_json()["message"], r.get_json()
+        page = text(applicant.get(f"/cases/{instance_id}"))
+        assert "撤回申请" not in page
+        assert applicant.get(f"/cases/{instance_id}/withdraw").status_code == 403
+        r = applicant.post(f"/cases/{instance_id}/withdraw", {"comment": "不想要了"})
+        assert r.status_code == 403 and "系统自动发起" in text(r)
+        assert api.instance(instance_id, "applicant")["status"] == "running"

@@ -201,14 +201,28 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
     return task
 
 
+def withdraw_refusal(user: User, instance: Instance) -> ServiceError | None:
+    """Why `user` may not withdraw `instance`, None when they may: the one rule behind the API,
+    the page and its 撤回 button. A case the service started (a cultivation plan, an annual
+    evaluation) is not the talent's application: the programme requires it, so its starter
+    cannot withdraw it."""
+    if instance.starter_id != user.id:
+        return Forbidden("只有申请人可以撤回 / only the applicant may withdraw")
+    if instance.process_id in REGISTRY.system_started:
+        return Forbidden("该流程由系统自动发起，不能撤回 / a case the service started cannot be "
+                         "withdrawn")
+    if instance.status != "running":
+        return Conflict("案件已结束，不能撤回 / the case has ended")
+    return None
+
+
 def withdraw(platform, session: Session, user: User, instance_id: int, comment: str | None) -> Instance:
     instance = lock_instance(session, instance_id)
     if not access.may_see_instance(user, instance, session):
         raise NotFound("案件不存在 / no such case")
-    if instance.starter_id != user.id:
-        raise Forbidden("只有申请人可以撤回 / only the applicant may withdraw")
-    if instance.status != "running":
-        raise Conflict("案件已结束，不能撤回 / the case has ended")
+    refusal = withdraw_refusal(user, instance)
+    if refusal is not None:
+        raise refusal
     live = _load(platform, session, instance)
     live.cancel()
     _record(session, instance, "withdraw", "申请人撤回", user, platform.now(), "withdraw", comment)

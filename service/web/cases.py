@@ -38,7 +38,7 @@ def case_page(instance_id):
         finished=queries.finished_task_names(session, instance),
         current_ids=[c["task"].name for c in facts["current"]],
         my_task=queries.my_ready_task(session, user, instance.id),
-        can_withdraw=instance.starter_id == user.id and instance.status == "running")
+        can_withdraw=cases.withdraw_refusal(user, instance) is None)
 
 
 @bp.route("/cases/<int:instance_id>/withdraw", methods=["GET", "POST"])
@@ -49,6 +49,9 @@ def withdraw(instance_id):
     user = current_user()
     instance = case_reads.get_instance_for(db(), user, instance_id)
     if request.method == "GET":
+        refusal = cases.withdraw_refusal(user, instance)
+        if refusal is not None:  # no confirmation for what the POST would refuse
+            raise refusal
         return render_template("web/withdraw.html", case=instance)
     comment = request.form.get("comment", "").strip() or None
     problems = bad_strings({"comment": comment}) if comment else {}
