@@ -120,3 +120,24 @@ def test_a_talent_cannot_withdraw_a_case_the_service_started(api, platform, web)
         r = applicant.post(f"/cases/{instance_id}/withdraw", {"comment": "不想要了"})
         assert r.status_code == 403 and "系统自动发起" in text(r)
         assert api.instance(instance_id, "applicant")["status"] == "running"
+
+
+# --------------------------------------------------------------------------------------
+# 4. The record's timeline in Chinese, with the date the evaluation was completed
+# --------------------------------------------------------------------------------------
+def test_the_timeline_names_grades_and_statuses_in_chinese_on_their_real_dates(api, platform, web):
+    instance_id = evaluation_case(api, platform)
+    unit_evaluates(api, instance_id)
+    tid = talent_id(platform)
+    assert api.post(f"/api/talents/{tid}/status", {"status": "suspended", "reason": "病假"},
+                    "hr_reviewer").status_code == 200
+    timeline = record(api, tid)["timeline"]
+    today = platform.today().isoformat()
+    assert {"date": today, "kind": "evaluation", "text": "2026 年度考核：优秀",
+            "instance_id": instance_id} in timeline
+    assert [e["text"] for e in timeline if e["kind"] == "status"] == ["状态变更为“暂停培养”：病假"]
+    page = text(web("hr_reviewer").get(f"/talents/{tid}"))
+    listed = page[page.index('<ol class="timeline">'):]
+    listed = listed[:listed.index("</ol>")]
+    assert "2026 年度考核：优秀" in listed and "状态变更为“暂停培养”：病假" in listed
+    assert "excellent" not in listed and "suspended" not in listed and "12-31" not in listed

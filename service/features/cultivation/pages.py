@@ -14,13 +14,12 @@ from ...errors import Invalid
 from ...http.context import current_user, db, platform
 from ...http.transaction import discard_changes, transactional
 from ...web.base import chinese, login_required
+from ..talents.labels import GRADE_LABELS, STATUS_LABELS
 from ..talents.models import Talent
 from . import certificates, plan, record, rules
 
 bp = Blueprint("cultivation", __name__, template_folder="templates")
 
-STATUS_LABELS = {"active": lazy_gettext("培养期内"), "ended": lazy_gettext("已期满"),
-                 "exited": lazy_gettext("已退出"), "suspended": lazy_gettext("暂停培养")}
 TRAINING_LABELS = {"party_school": lazy_gettext("党校（行政学校）"), "university": lazy_gettext("高等院校"),
                    "vocational_school": lazy_gettext("职业培训学校"), "other": lazy_gettext("其他培训机构")}
 PRACTICE_LABELS = {"secondment_up": lazy_gettext("上挂"), "posting_down": lazy_gettext("下派"),
@@ -38,8 +37,6 @@ RECORD_LABELS = {"contact_visit": lazy_gettext("领导联系走访（第十六�
                  "technical_service": lazy_gettext("技术服务（第十九条）"),
                  "training_given": lazy_gettext("知识培训授课（第十九条）"),
                  "publicity": lazy_gettext("宣传报道（第十九条）")}
-GRADE_LABELS = {"excellent": lazy_gettext("优秀"), "competent": lazy_gettext("称职"),
-                "basically_competent": lazy_gettext("基本称职"), "incompetent": lazy_gettext("不称职")}
 REWARD_LABELS = {"postgraduate": lazy_gettext("研究生学历学位奖励"), "title": lazy_gettext("高一级职称奖励"),
                  "skill": lazy_gettext("高一级技能等级奖励"), "project": lazy_gettext("项目奖励"),
                  "training_fee": lazy_gettext("培养费用报销")}

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ...core.models import HistoryEvent, Instance, User
 from ..rewards.models import Reward
+from ..talents.labels import GRADE_LABELS, STATUS_LABELS
 from ..talents.models import (ServiceBreach, Talent, TalentEvaluation, TalentMentor, TalentPlan,
                               TalentPractice, TalentRecord, TalentStatusChange)
 from . import plan as plan_flow
@@ -81,7 +82,8 @@ def build(session: Session, talent: Talent) -> dict:
         "training_required_days": int(settings["training_required_days"]),
         "evaluations": [{"year": e.year, "grade": e.grade, "comment": e.comment,
                          "ability": e.ability, "performance": e.performance,
-                         "research_plan": e.research_plan} for e in evaluations],
+                         "research_plan": e.research_plan, "recorded_on": e.recorded_on,
+                         "instance_id": e.instance_id} for e in evaluations],
         "rewards": [{"instance_id": r.instance_id, "reward_type": r.reward_type,
                      "amount": r.amount, "outcome": r.outcome, "ended_on": r.ended_on,
                      "service_years": r.service_years,
@@ -117,24 +119,26 @@ def _timeline(session, talent, record, plans, records) -> list[dict]:
                         "text": f"导师/工作站：{m['name']}（{m['organization']}）", "instance_id": None})
     for r in records:
         entries.append({"date": r.on, "kind": r.kind, "text": r.summary, "instance_id": None})
+    # An evaluation is dated the day the unit completed it (its year is the one evaluated).
     for e in record["evaluations"]:
-        entries.append({"date": None, "year": e["year"], "kind": "evaluation",
-                        "text": f"{e['year']} 年度考核：{e['grade']}", "instance_id": None})
+        entries.append({"date": e["recorded_on"], "kind": "evaluation",
+                        "text": f"{e['year']} 年度考核：{_label(GRADE_LABELS, e['grade'])}",
+                        "instance_id": e["instance_id"]})
     for r in record["rewards"]:
         entries.append({"date": r["ended_on"], "kind": "reward",
                         "text": f"奖励 {r['amount']} 元", "instance_id": r["instance_id"]})
     for c in record["status_history"]:
         entries.append({"date": c["at"].date(), "kind": "status",
-                        "text": f"状态变更为 {c['status']}：{c['reason']}", "instance_id": None})
+                        "text": f"状态变更为“{_label(STATUS_LABELS, c['status'])}”：{c['reason']}",
+                        "instance_id": None})
     for b in record["service_breaches"]:
         entries.append({"date": b["found_on"], "kind": "service_breach",
                         "text": f"服务协议违约（奖励 {b['amount']} 元，服务期至 {b['service_ends_on']}）",
                         "instance_id": b["instance_id"]})
-    # Evaluations carry a year: place them on 31 December of it.
-    from datetime import date
-    for e in entries:
-        if e["date"] is None:
-            e["date"] = date(e.pop("year"), 12, 31)
-        e.pop("year", None)
     entries.sort(key=lambda e: e["date"])
     return entries
+
+
+def _label(labels: dict, value: str) -> str:
+    """The Chinese name the pages use (the timeline's text is read by people, API included)."""
+    return str(labels.get(value, value))

@@ -13,11 +13,10 @@ from ...core.models import Campaign, Unit
 from ...http.context import current_user, db, platform
 from ...web.base import login_required
 from . import database
+from .labels import STATUS_LABELS
 
 bp = Blueprint("talents", __name__, template_folder="templates")
 
-STATUS_LABELS = {"active": lazy_gettext("培养期内"), "ended": lazy_gettext("已期满"),
-                 "exited": lazy_gettext("已退出"), "suspended": lazy_gettext("暂停培养")}
 COLUMNS = [lazy_gettext("姓名"), lazy_gettext("用户名"), lazy_gettext("人才类别"),
            lazy_gettext("所在单位"), lazy_gettext("选拔轮次"), lazy_gettext("入库日期"),
            lazy_gettext("培养期至"), lazy_gettext("状态")]
