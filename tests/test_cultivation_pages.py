@@ -141,3 +141,31 @@ def test_the_timeline_names_grades_and_statuses_in_chinese_on_their_real_dates(a
     listed = listed[:listed.index("</ol>")]
     assert "2026 年度考核：优秀" in listed and "状态变更为“暂停培养”：病假" in listed
     assert "excellent" not in listed and "suspended" not in listed and "12-31" not in listed
+
+
+# --------------------------------------------------------------------------------------
+# 5. A training-fee claim picks one of the talent's trainings
+# --------------------------------------------------------------------------------------
+def test_a_training_fee_claim_offers_the_talents_own_trainings(api, platform, web):
+    tid = talent_id_after_registration(api, platform)
+    today = platform.today()
+    mine = add_training(api, tid, today, today + timedelta(days=4))["id"]
+    applicant = web("applicant")
+    r = applicant.post("/start/reward_application")
+    assert r.status_code == 302, text(r)[:500]
+    task_path = r.headers["Location"]
+    html = text(applicant.get(task_path))
+    select = re.search(r'<select name="training_id"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "the training is chosen from a list"
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select.group(1))
+    end = today + timedelta(days=4)
+    assert options == [(str(mine), f"中共自贡市委党校（{today} 至 {end}）")]
+    r = applicant.post(task_path, {"reward_type": "training_fee", "claimed_amount": "3000",
+                                   "training_id": str(mine)})
+    assert r.status_code == 302, text(r)[:3000]
+    [case] = api.get("/api/instances?process_id=reward_application", "applicant").get_json()
+    instance_id = case["id"]
+    assert api.instance(instance_id, "applicant")["data"]["training_id"] == mine
+    # the reviewer reads the training, not a bare number
+    page = text(web("unit_reviewer").get(f"/cases/{instance_id}"))
+    assert f"中共自贡市委党校（{today} 至 {end}）" in page

@@ -59,6 +59,11 @@ class Registry:
     # form key -> label of its print link: forms the case page offers as a printable paper form
     printable_forms: dict[str, object] = field(default_factory=dict)
     nav: list[NavLink] = field(default_factory=list)
+    # form -> field -> fn(session, instance, today) -> [(value, label)]: the values a field may
+    # take that live in the database, not in the form (a training-fee claim names one of the
+    # talent's own trainings). The pages offer them as a select and show the label for the
+    # value; the API keeps taking the value, and the operations keep checking it.
+    form_choices: dict[str, dict[str, Callable]] = field(default_factory=dict)
     # (session, instance) -> list of notes the case and task pages show every reviewer (e.g.
     # which conditions an exception case does not meet)
     case_notes: list[Callable] = field(default_factory=list)

@@ -35,12 +35,20 @@ def holder_label(session: Session, task) -> str:
     return gettext("%(role)s（待签收）", role=ROLE_LABELS.get(task.role, task.role))
 
 
+def form_choices(session: Session, instance: Instance, form: str | None) -> dict[str, list]:
+    """Field → [(value, label)] for the fields of `form` whose values live in the database."""
+    today = platform().today()
+    return {key: choices(session, instance, today)
+            for key, choices in REGISTRY.form_choices.get(form, {}).items()}
+
+
 def form_section(session: Session, instance: Instance, form: str) -> dict:
     """One form of the case as submitted: its title and (label, value) rows."""
     schema = platform().definitions.form(session, instance.definition_id, form)
     return {"form": form, "title": schema.get("title", form),
             "print_label": REGISTRY.printable_forms.get(form),
-            "rows": formfields.summary(schema, instance.data or {})}
+            "rows": formfields.summary(schema, instance.data or {},
+                                       form_choices(session, instance, form))}
 
 
 def application(session: Session, instance: Instance) -> dict | None:

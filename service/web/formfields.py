@@ -84,11 +84,21 @@ def describe(schema: dict, prefix: str = "") -> list[dict]:
     return fields
 
 
+def with_choices(fields: list[dict], choices: dict[str, list]) -> list[dict]:
+    """The fields, those with choices from the database (REGISTRY.form_choices) as selects;
+    a posted choice is still converted to the field's own type (e.g. a training's id)."""
+    for field in fields:
+        if field["key"] in choices and field["kind"] != "rows":
+            field["value_kind"] = field.get("value_kind", field["kind"])
+            field["kind"], field["options"] = "select", list(choices[field["key"]])
+    return fields
+
+
 def _convert(field: dict, raw: str):
     raw = raw.strip()
     if raw == "":
         return None
-    kind = field["kind"]
+    kind = field.get("value_kind", field["kind"])
     try:
         if kind == "integer":
             return int(raw)
@@ -132,15 +142,17 @@ def display_value(schema: dict, field: dict, value) -> str:
         if value is True:
             return gettext("是")
         return gettext("否") if value is False else str(value)
+    if "value_kind" in field:  # a choice from the database: its label, if still offered
+        return str(dict(field["options"]).get(value, value))
     if field["options"]:
         return enum_label(schema, field["key"], value)
     return str(value)
 
 
-def summary(schema: dict, data: dict) -> list[dict]:
+def summary(schema: dict, data: dict, choices: dict | None = None) -> list[dict]:
     """(title, text or rows) for every form field present in the case data."""
     out = []
-    for field in describe(schema):
+    for field in with_choices(describe(schema), choices or {}):
         value = data.get(field["key"])
         if field["kind"] == "rows":
             rows = [[display_value(schema["properties"][field["key"]]["items"], sub, r.get(sub["key"]))

@@ -18,7 +18,7 @@ from ..http.context import current_user, db, platform
 from ..http.transaction import discard_changes, transactional
 from . import formfields, queries
 from .base import bp, chinese, login_required, page_args, user_name
-from .casefacts import case_facts
+from .casefacts import case_facts, form_choices
 
 DUE_SOON_WORKDAYS = 2
 
@@ -65,7 +65,8 @@ def _render_task(task: HumanTask, values=None, errors=None, message=None, status
     session = db()
     instance = case_reads.case_of(session, task)
     schema = case_reads.task_form(platform(), session, task, instance)
-    fields = formfields.describe(schema) if schema else []
+    fields = formfields.with_choices(formfields.describe(schema), form_choices(
+        session, instance, task.form)) if schema else []
     field_errors, general = formfields.split_errors(fields, errors or {})
     can_work = task.status == "ready" and access.may_work(user, task) and \
         task.assignee_id in (None, user.id)

@@ -15,3 +15,6 @@ REGISTRY.outcome_labels.update(paid=lazy_gettext("已支付"), reimbursed=lazy_g
 REGISTRY.nav.append(NavLink("rewards.start_page", lazy_gettext("申请奖励"),
                             order=20, start_label=lazy_gettext("申请人才培养奖励")))
 REGISTRY.web_blueprints.append(pages.bp)
+# A training-fee claim names a recorded training: the form offers the talent's own.
+REGISTRY.form_choices.setdefault("submit_reward_application", {})["training_id"] = \
+    pages.training_choices
