@@ -313,6 +313,37 @@ def test_migrate_refused_naming_the_missing_task(api):
     assert api.post(f"/api/admin/instances/{case_id}/migrate", {"version": "x"}, "admin").status_code == 422
 
 
+PROBE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="probe" name="迁移探针" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="fill" name="填写">{pre_script}</bpmn:userTask>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_migration_runs_the_new_version_s_scripts_in_the_restricted_evaluator(api, platform):
+    """Moving a case resets its open task, which runs the new version's pre-script. It ran on
+    SpiffWorkflow's own engine (every builtin: a `key=exec` ran a string of the admin's) when
+    the case was loaded from the database, not from this process's memory. `str(object)` passes
+    the deploy check and only Python's own builtins have it: refused, nothing is saved."""
+    deployed(api, PROBE.format(pre_script=""))
+    case_id = api.start("probe", "applicant").get_json()["id"]
+    script = ("<bpmn:extensionElements><spiffworkflow:preScript>marker = str(object)"
+              "</spiffworkflow:preScript></bpmn:extensionElements>")
+    deployed(api, PROBE.format(pre_script=script))
+    platform.runtime._cache.clear()  # as in another worker, or after a restart
+    r = migrate(api, case_id, 2)
+    assert r.status_code in (400, 422), r.get_json()
+    assert "reference" in r.get_json()["errors"]  # the user gets a reference, the log the text
+    case = api.instance(case_id, "applicant")
+    assert case["version"] == 1 and "marker" not in case["data"]
+
+
 def renamed_unit_review():
     """The shipped selection diagram with its step `unit_review` renamed `unit_check`."""
     d = SELECTION.replace('<bpmn:userTask id="unit_review"', '<bpmn:userTask id="unit_check"')

@@ -242,7 +242,9 @@ def migrate(platform, session: Session, user: User, instance_id: int, version: i
         return instance
     new = platform.definitions.compiled(session, target)
     live = _load(platform, session, instance)
-    missing = platform.runtime.migrate(live, new)
+    missing = []  # moving resets open tasks: the new version's expressions run, as in a step
+    _run(platform, session, instance, None,
+         lambda _handler: missing.extend(platform.runtime.migrate(live, new)))
     if missing:
         raise Conflict(f"第 {version} 版中没有这些进行中的任务：{'、'.join(missing)} / the open tasks "
                        f"{', '.join(missing)} do not exist in version {version}",

@@ -41,6 +41,18 @@ class EngineError(Exception):
     """A diagram failed while running (bad expression, missing data). Nothing is saved."""
 
 
+def _translated(work) -> None:
+    """Run `work`; a failure inside the engine comes out as our own exception (one of ours
+    that SpiffWorkflow wrapped, else EngineError)."""
+    try:
+        work()
+    except Exception as exc:
+        ours = _unwrap(exc)
+        if ours is not None:
+            raise ours from exc
+        raise EngineError(str(exc)) from exc
+
+
 class TaskNotReady(Exception):
     pass
 
@@ -66,6 +78,14 @@ class LiveWorkflow:
         # times (rewind check, case data, task index), each a walk of the whole task tree.
         # Every method that changes the workflow drops them first.
         self._ready: list | None = None
+        # Whatever makes this workflow evaluate an expression — a run, a migration resetting
+        # its tasks (their pre-scripts, timers), a cancel — goes through the restricted
+        # evaluator: SpiffWorkflow builds and deserializes a workflow with its own
+        # PythonScriptEngine, eval and exec with every builtin. Only a run has a service
+        # handler; outside one a service call is refused.
+        self._environment = RestrictedEnvironment()
+        self._no_services = self._environment.service_handler
+        wf.script_engine = RestrictedScriptEngine(environment=self._environment)
 
     def _ready_tasks(self) -> list:
         if self._ready is None:
@@ -76,27 +96,24 @@ class LiveWorkflow:
         """Run engine steps to the next wait state; `first_step` (completing a user task) runs
         inside the same error translation."""
         self._ready = None
-        environment = RestrictedEnvironment()
-        environment.service_handler = lambda ctx, name, params: json.dumps(
+        self._environment.service_handler = lambda ctx, name, params: json.dumps(
             service_handler(ctx, name, {k: v["value"] for k, v in params.items()}))
-        self.wf.script_engine = RestrictedScriptEngine(environment=environment)
         steps = [0]
 
         def count(_task):  # a diagram looping on automatic steps must not hold a worker
             steps[0] += 1
             if steps[0] > MAX_ENGINE_STEPS:
                 raise EngineError(f"more than {MAX_ENGINE_STEPS} automatic steps in one action")
-        try:
+        def steps_to_wait_state():
             if first_step is not None:
                 first_step()
             self.wf.do_engine_steps(did_complete_task=count)
             while self._rewind_loop():
                 self.wf.do_engine_steps(did_complete_task=count)
-        except Exception as exc:
-            ours = _unwrap(exc)
-            if ours is not None:
-                raise ours from exc
-            raise EngineError(str(exc)) from exc
+        try:
+            _translated(steps_to_wait_state)
+        finally:
+            self._environment.service_handler = self._no_services
 
     def _rewind_loop(self) -> bool:
         """A user task that is ready again (return for correction) is rewound to its first run,
@@ -220,14 +237,17 @@ class LiveWorkflow:
                     missing.append(name)
         if missing:
             return missing
-        migrate_workflow(top_diff, self.wf, new.spec)
-        self.wf.subprocess_specs = new.subprocess_specs
-        for sp_id, diff in sp_diffs.items():
-            sub = self.wf.subprocesses[sp_id]
-            if diff is None:  # finished sub-workflow of a step the new version removed
-                del self.wf.subprocesses[sp_id]
-            else:
-                migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
+
+        def move():  # resetting tasks runs the new version's pre-scripts and timer expressions
+            migrate_workflow(top_diff, self.wf, new.spec)
+            self.wf.subprocess_specs = new.subprocess_specs
+            for sp_id, diff in sp_diffs.items():
+                sub = self.wf.subprocesses[sp_id]
+                if diff is None:  # finished sub-workflow of a step the new version removed
+                    del self.wf.subprocesses[sp_id]
+                else:
+                    migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
+        _translated(move)
         self.compiled = new
         return []
 
