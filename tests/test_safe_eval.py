@@ -158,9 +158,20 @@ def test_unsafe_scripts_are_refused_without_effect(template, tmp_path):
 
 def test_runtime_builtins_are_restricted():
     # Even a name the checker lets through as a value cannot find dangerous builtins.
-    with pytest.raises(NameError):
-        safe_eval("open", {})
+    for name in ("type", "print", "input", "object"):
+        with pytest.raises(NameError):
+            safe_eval(name, {})
     assert 'open' not in SAFE_BUILTINS and '__import__' not in SAFE_BUILTINS
+
+
+@pytest.mark.parametrize("source", [
+    "min(['1'], key=exec)", "max(['x'], key=eval)", "sorted(['/etc/passwd'], key=open)",
+    "x = getattr", "y = min([1], key=compile)", "vars", "globals"])
+def test_names_of_code_running_builtins_are_refused_before_anything_runs(source):
+    """A second wall behind the restricted builtins: where an evaluation ever met Python's own
+    (a migration once reset tasks on SpiffWorkflow's engine), `key=exec` ran a string."""
+    with pytest.raises(UnsafeExpression):
+        safe_exec(source, {})
 
 
 def test_validate_distinguishes_syntax_from_unsafe():

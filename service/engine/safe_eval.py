@@ -129,8 +129,17 @@ class UnsafeExpression(ValueError):
         self.construct = construct
 
 
+# Builtins that run code or reach the interpreter. The evaluator never provides them (its
+# builtins are SAFE_BUILTINS), so such a name is a mistake or an attack either way; refused
+# at deploy, it cannot run even on a path that forgot the restricted engine (a migration's
+# task reset once ran the new version's scripts on SpiffWorkflow's own: `key=exec`).
+_CODE_NAMES = frozenset({'exec', 'eval', 'compile', 'open', 'getattr', 'setattr', 'delattr',
+                         'globals', 'locals', 'vars', 'breakpoint', 'memoryview', 'exit', 'quit',
+                         'help'})
+
+
 def _name(name, node):
-    if name.startswith('_'):
+    if name.startswith('_') or name in _CODE_NAMES:
         raise UnsafeExpression(f"name '{name}'", node)
 
 
