@@ -10,11 +10,14 @@
   }
   var finished = JSON.parse(container.dataset.finished || '[]');
   var current = JSON.parse(container.dataset.current || '[]');
+  var roles = document.getElementById('role-labels');
   var viewer = new BpmnJS({ container: container });
   viewer.importXML(JSON.parse(source.textContent)).then(function () {
     var canvas = viewer.get('canvas');
     var registry = viewer.get('elementRegistry');
     canvas.zoom('fit-viewport', 'auto');
+    // lanes named by role key: show the role's Chinese name, as the designer does
+    if (roles && window.TalentFlowLanes) window.TalentFlowLanes.label(viewer, JSON.parse(roles.textContent));
     finished.forEach(function (id) {
       if (registry.get(id) && current.indexOf(id) < 0) canvas.addMarker(id, 'tf-done');
     });

@@ -91,30 +91,12 @@
                    additionalModules: [translateModule],
                    moddleExtensions: { spiffworkflow: spiffModdle } });
 
-  function roleLabel(key) {
-    for (var i = 0; i < config.roles.length; i++) {
-      if (config.roles[i].key === key) return config.roles[i].label;
-    }
-    return null;
-  }
-
-  // ---- lane headers show the role's Chinese name (the lane's name stays the role key) ----
-  var laneOverlays = [];
+  // ---- lane headers show the role's Chinese name (static/lane-labels.js, shared with the
+  // case page); only the roles offered here count as known, so a lane naming another is marked
+  var laneRoles = {};
+  config.roles.forEach(function (role) { laneRoles[role.key] = role.label; });
   function labelLanes() {
-    if (isDmn) return;
-    var overlays = modeler.get('overlays');
-    laneOverlays.forEach(function (id) { overlays.remove(id); });
-    laneOverlays = [];
-    modeler.get('elementRegistry').filter(function (el) { return el.type === 'bpmn:Lane'; })
-      .forEach(function (lane) {
-        var label = roleLabel(lane.businessObject.name || '');
-        var div = document.createElement('div');
-        div.className = 'tf-lane-label' + (label ? '' : ' tf-lane-unknown');
-        div.textContent = label || (lane.businessObject.name || '') || '—';
-        div.title = lane.businessObject.name || '';
-        div.style.height = lane.height + 'px';
-        laneOverlays.push(overlays.add(lane, 'tf-lane', { position: { top: 0, left: 0 }, html: div }));
-      });
+    if (!isDmn) window.TalentFlowLanes.label(modeler, laneRoles);
   }
 
   // ---- helpers for extension elements ----

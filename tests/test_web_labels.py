@@ -1,0 +1,28 @@
+"""What the pages call things: role, unit-type, operation and notification-kind labels come
+from the one map each has, never as raw keys or docstrings; plus the small page details a
+user review found (a finished task's countdown, a dangling separator, tiny attachment sizes,
+who changed a talent's status, 我的培养档案 for someone not registered)."""
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from sqlalchemy import select
+
+from flows import register_talent, submit_selection
+from talentflow.core import notifications
+from talentflow.core.registry import REGISTRY
+from talentflow.core.roles import ROLE_LABELS
+from talentflow.models import Notification, Talent, User
+from test_web_pages import text, web  # noqa: F401  (the fixture)
+
+
+def test_case_page_gives_its_diagram_the_roles_chinese_names(api, web):  # noqa: F811
+    instance_id = submit_selection(api)
+    page = text(web("applicant").get(f"/cases/{instance_id}"))
+    roles = json.loads(re.search(r"<script type=\"application/json\" id=\"role-labels\">(.*?)</script>",
+                                 page, re.S).group(1))
+    assert roles["applicant"] == "申请人" and roles["unit_reviewer"] == ROLE_LABELS["unit_reviewer"]
+    # the designer and the case page label lanes with the same script
+    assert "lane-labels.js" in page
