@@ -26,3 +26,10 @@ def test_case_page_gives_its_diagram_the_roles_chinese_names(api, web):  # noqa:
     assert roles["applicant"] == "申请人" and roles["unit_reviewer"] == ROLE_LABELS["unit_reviewer"]
     # the designer and the case page label lanes with the same script
     assert "lane-labels.js" in page
+
+
+def test_printed_form_names_the_applicant_in_its_header(api, web):  # noqa: F811
+    instance_id = submit_selection(api, name="王小明")
+    page = text(web("applicant").get(f"/cases/{instance_id}/print"))
+    header = re.search(r'<p class="sub">(.*?)</p>', page, re.S).group(1)
+    assert "申请人：王小明" in header
