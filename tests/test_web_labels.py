@@ -33,3 +33,20 @@ def test_printed_form_names_the_applicant_in_its_header(api, web):  # noqa: F811
     page = text(web("applicant").get(f"/cases/{instance_id}/print"))
     header = re.search(r'<p class="sub">(.*?)</p>', page, re.S).group(1)
     assert "申请人：王小明" in header
+
+
+def test_unit_type_error_names_the_chinese_types(web):  # noqa: F811
+    admin = web("admin")
+    admin.get("/admin/units")
+    r = admin.post("/admin/units/new", {"name": "区档案馆", "type": "", "department_id": ""})
+    assert r.status_code == 422
+    error = re.search(r'<span class="field-error" role="alert">(单位类型[^<]*)</span>', text(r)).group(1)
+    assert "党政机关" in error and "参照公务员管理的事业单位" in error
+    assert "party_government" not in error and "civil_service_institution" not in error
+
+
+def test_unit_type_error_keeps_its_key_in_the_api(api):
+    units = api.get("/api/admin/units", "admin").get_json()
+    r = api.client.patch(f"/api/admin/units/{units[0]['id']}", json={"type": "castle"},
+                         headers=api.headers("admin"))
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["type"]

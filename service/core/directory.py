@@ -26,6 +26,12 @@ UNIT_TYPES = {
 }
 
 
+def _type_problem() -> str:
+    # Named as the unit form lists them: the people reading this pick from those labels and
+    # never see the keys (the API's `type` field still takes the keys; its error stays keyed `type`).
+    return "单位类型须为：" + "、".join(UNIT_TYPES.values())
+
+
 def _exists(session: Session, model, value) -> bool:
     key = parse_id(value)
     return key is not None and session.get(model, key) is not None
@@ -64,7 +70,7 @@ def create_department(session: Session, name: str) -> Department:
 def create_unit(session: Session, name: str, type_: str, department_id: int | None) -> Unit:
     errors = _name_errors(name=name)
     if type_ not in UNIT_TYPES:
-        errors["type"] = [f"单位类型须为：{', '.join(UNIT_TYPES)}"]
+        errors["type"] = [_type_problem()]
     if department_id is not None and not _exists(session, Department, department_id):
         errors["department_id"] = ["主管部门不存在"]
     if errors:
@@ -257,7 +263,7 @@ def update_unit(session: Session, unit_id: int, name=UNSET, type_=UNSET,
         raise NotFound("单位不存在 / no such unit")
     errors = {} if name is UNSET else _name_errors(name=name)
     if type_ is not UNSET and type_ not in UNIT_TYPES:
-        errors["type"] = [f"单位类型须为：{', '.join(UNIT_TYPES)}"]
+        errors["type"] = [_type_problem()]
     if department_id not in (UNSET, None) and not _exists(session, Department, department_id):
         errors["department_id"] = ["主管部门不存在"]
     if errors:
