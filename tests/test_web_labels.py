@@ -50,3 +50,37 @@ def test_unit_type_error_keeps_its_key_in_the_api(api):
     r = api.client.patch(f"/api/admin/units/{units[0]['id']}", json={"type": "castle"},
                          headers=api.headers("admin"))
     assert r.status_code == 422 and list(r.get_json()["errors"]) == ["type"]
+
+
+def test_designer_offers_every_operation_by_its_chinese_label(web):  # noqa: F811
+    page = text(web("admin").get("/admin/processes/talent_selection/edit"))
+    config = json.loads(re.search(r'<script type="application/json" id="designer-config">(.*?)</script>',
+                                  page, re.S).group(1))
+    offered = {op["key"]: op["label"] for op in config["operations"]}
+    assert set(offered) == set(REGISTRY.operations)
+    for key, label in offered.items():
+        assert label != key and re.search(r"[\u4e00-\u9fff]", label), (key, label)
+        assert len(label) <= 30 and "`" not in label, (key, label)  # a label, not a docstring
+
+
+def test_every_shipped_operation_is_registered_with_a_label():
+    import talentflow.platform  # noqa: F401  (imports every feature, so every operation)
+    assert "register_talent" in REGISTRY.operations and "load_starter" in REGISTRY.operations
+    assert set(REGISTRY.operation_labels) == set(REGISTRY.operations)
+
+
+def test_an_operation_without_a_label_is_offered_by_its_key():
+    from talentflow.core.registry import Registry
+    registry = Registry()
+
+    @registry.operation
+    def bare(ctx, data, params):
+        return None
+
+    @registry.operation(label="有标签")
+    def labelled(ctx, data, params):
+        return None
+
+    assert registry.operation_label("bare") == "bare"
+    assert str(registry.operation_label("labelled")) == "有标签"
+    assert set(registry.operations) == {"bare", "labelled"}

@@ -36,7 +36,7 @@ class ServiceContext:
         return self.known_starter
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label="读取申请人及其单位")
 def load_starter(ctx: ServiceContext, data: dict, params: dict) -> dict:
     unit = ctx.session.get(Unit, ctx.starter.unit_id) if ctx.starter.unit_id else None
     return {

@@ -49,6 +49,10 @@ class NavLink:
 @dataclass
 class Registry:
     operations: dict[str, Callable] = field(default_factory=dict)
+    # operation name -> what the process designer's picker calls it (Chinese: a lazy_gettext
+    # string in the features). Given where the operation is registered, so a new operation
+    # brings its label along.
+    operation_labels: dict[str, object] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     hooks: dict[str, ProcessHooks] = field(default_factory=dict)
     # process id -> endpoint of its start page; only these may be started from the web UI
@@ -73,12 +77,21 @@ class Registry:
     # summary (GET /api/reports/summary), e.g. talents by status, rewards paid per year.
     report_figures: dict[str, Callable] = field(default_factory=dict)
 
-    def operation(self, fn: Callable) -> Callable:
-        """Decorator: a server function diagrams may call by name from a service task."""
-        if self.operations.get(fn.__name__, fn) is not fn:
-            raise ValueError(f"operation {fn.__name__} registered twice")
-        self.operations[fn.__name__] = fn
-        return fn
+    def operation(self, fn: Callable | None = None, *, label: object = None) -> Callable:
+        """Decorator: a server function diagrams may call by name from a service task.
+        `@REGISTRY.operation(label=...)` also names it for the process designer (bare
+        `@REGISTRY.operation` works too; the designer then shows the key)."""
+        def add(fn: Callable) -> Callable:
+            if self.operations.get(fn.__name__, fn) is not fn:
+                raise ValueError(f"operation {fn.__name__} registered twice")
+            self.operations[fn.__name__] = fn
+            if label is not None:
+                self.operation_labels[fn.__name__] = label
+            return fn
+        return add if fn is None else add(fn)
+
+    def operation_label(self, name: str) -> object:
+        return self.operation_labels.get(name) or name
 
     def job(self, default_schedule: str, description: str) -> Callable:
         """Decorator: a scheduled job, a plain function of (platform, session, as_of)."""

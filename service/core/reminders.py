@@ -105,7 +105,7 @@ _TASK_COLUMNS = (HumanTask.id, HumanTask.title, HumanTask.applicant_name, HumanT
                  HumanTask.starter_id, HumanTask.assignee_id)
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label="提醒待办的办理人")
 def remind_task_holders(ctx, data: dict, params: dict) -> int:
     """Notify whoever may work the case's open task `task` (a BPMN id; e.g. a boundary timer on
     a slow review): the holder, or the role's users in scope. Returns how many were told."""

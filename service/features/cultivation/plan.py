@@ -4,7 +4,7 @@
 talent's record; a revision runs the same flow and every approved version is kept."""
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -87,7 +87,7 @@ def plan_case_notes(session: Session, instance: Instance) -> list[str]:
 REGISTRY.case_notes.append(plan_case_notes)
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("保存批准的培养计划"))
 def record_plan(ctx, data: dict, params: dict) -> int:
     """The approved plan becomes the talent's next plan version."""
     talent = ctx.session.get(Talent, int(data.get("talent_id") or 0))

@@ -84,8 +84,10 @@ def edit_page(process_id):
             forms.append({"key": name, "label": platform().forms.get(name).get("title", name)})
         except Exception:  # noqa: BLE001 - a broken form file is simply not offered
             continue
-    operations = [{"key": name, "label": ((fn.__doc__ or "").strip().splitlines() or [name])[0][:60]}
-                  for name, fn in sorted(REGISTRY.operations.items())]
+    # Each operation by the label it was registered with (its key where it has none); a
+    # docstring says how the code works, not what an admin picks.
+    operations = [{"key": name, "label": str(REGISTRY.operation_label(name))}
+                  for name in sorted(REGISTRY.operations)]
     roles = [{"key": key, "label": ROLE_LABELS.get(key, key)} for key in ROLES if key != "admin"]
     return render_template("designer/edit.html", definition=row, xml=row.xml, forms=forms,
                            operations=operations, roles=roles)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -117,7 +118,7 @@ def unit_part(data: dict) -> dict:
     return {column: data.get(column) for column in UNIT_PART_KEYS}
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("记录年度考核等次"))
 def record_evaluation(ctx, data: dict, params: dict) -> int:
     """Write the unit's grade on the talent's record (one result per talent per year)."""
     year = int(data.get("evaluation_year") or ctx.today.year)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from ...core.dates import add_years
@@ -84,7 +84,7 @@ def missing_proof_notes(session, instance) -> list[str]:
 REGISTRY.case_notes.append(missing_proof_notes)
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("核查奖励申请条件"))
 def check_reward_conditions(ctx: ServiceContext, data: dict, params: dict) -> None:
     errors: dict[str, list[str]] = {}
     kind = data.get("reward_type")
@@ -114,7 +114,7 @@ def whole_yuan(value) -> int:
     return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("核定奖励金额"))
 def compute_reward_amount(ctx: ServiceContext, data: dict, params: dict) -> int:
     min_years = int(data.get("min_service_years") or 0)
     if min_years and int(data.get("service_years") or 0) < min_years:
@@ -131,7 +131,7 @@ def compute_reward_amount(ctx: ServiceContext, data: dict, params: dict) -> int:
     return int(amount)
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("登记奖励并起算服务期"))
 def record_reward(ctx: ServiceContext, data: dict, params: dict) -> int:
     route = data.get("payment_route") or "employer"
     years = int(data.get("service_years") or 0)

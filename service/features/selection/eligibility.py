@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from ...core.dates import add_years, full_years
@@ -42,7 +42,7 @@ def check_plausible_dates(birth: date, work_start: date, today: date) -> None:
         raise Refusal("日期不合理 / impossible dates", errors)
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("计算年龄、工作年限和近两年考核"))
 def derive_applicant_facts(ctx: ServiceContext, data: dict, params: dict) -> dict:
     birth = date.fromisoformat(data["birth_date"])
     work_start = date.fromisoformat(data["work_start_date"])
@@ -69,7 +69,7 @@ def derive_applicant_facts(ctx: ServiceContext, data: dict, params: dict) -> dic
 NEVER_WAIVED = ("ethics", "service_agreement")
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("判定第五条选拔条件"))
 def assess_eligibility(ctx: ServiceContext, data: dict, params: dict) -> dict:
     failed = set(data.get("failed_checks") or [])
     result = {check: check not in failed for check in ART5_CHECKS}
@@ -111,7 +111,7 @@ def missing_proof_notes(session, instance) -> list[str]:
 REGISTRY.case_notes.extend([exception_notes, missing_proof_notes])
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("退回不符合第五条条件的申请"))
 def refuse_ineligible(ctx: ServiceContext, data: dict, params: dict) -> None:
     failed = [c for c in ART5_CHECKS if not (data.get("eligibility") or {}).get(c, False)]
     raise Refusal("申请不符合《自流井区人才培养暂行办法》第五条规定的条件 / the application does not "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,7 @@ def active_talent(session: Session, user_id: int, today: date) -> Talent | None:
         Talent.period_ends_on >= today).limit(1)).first()
 
 
-@REGISTRY.operation
+@REGISTRY.operation(label=lazy_gettext("登记入人才信息库"))
 def register_talent(ctx: ServiceContext, data: dict, params: dict) -> int:
     years = CULTIVATION_YEARS
     talent = Talent(user_id=ctx.starter.id, name=data.get("name") or ctx.starter.display_name,
