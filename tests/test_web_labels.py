@@ -84,3 +84,31 @@ def test_an_operation_without_a_label_is_offered_by_its_key():
     assert registry.operation_label("bare") == "bare"
     assert str(registry.operation_label("labelled")) == "有标签"
     assert set(registry.operations) == {"bare", "labelled"}
+
+
+def test_notifications_page_labels_every_kind(platform, web):  # noqa: F811
+    with platform.transaction() as session:
+        user = session.scalars(select(User).where(User.username == "applicant")).one()
+        notifications.notify(session, user, "service_breach", "违约通知")
+        notifications.notify(session, user, "training_shortfall", "培训不足通知")
+    page = text(web("applicant").get("/notifications"))
+    for kind in ("service_breach", "training_shortfall"):
+        badge = re.search(rf'<span class="kind kind-{kind}">([^<]+)</span>', page)
+        assert badge and badge.group(1).strip(), kind
+
+
+def test_every_notification_kind_has_a_label_and_unknown_kinds_are_refused(platform, seeded):
+    assert {"task", "assigned", "returned", "rejected", "completed", "reminder", "round_opened",
+            "evaluation", "service_breach", "training_shortfall"} <= set(REGISTRY.notification_kinds)
+    assert all(str(label).strip() for label in REGISTRY.notification_kinds.values())
+    with platform.transaction() as session:
+        user = session.scalars(select(User).where(User.username == "applicant")).one()
+        try:
+            notifications.notify(session, user, "no_such_kind", "x")
+        except ValueError as exc:
+            assert "no_such_kind" in str(exc)
+        else:
+            raise AssertionError("a kind nobody labelled was written")
+        session.rollback()
+    with platform.sessions() as session:
+        assert session.scalar(select(Notification.id).where(Notification.kind == "no_such_kind")) is None

@@ -11,6 +11,13 @@ from ..db import insert_rows, update_rows
 from ..errors import NotFound
 from . import access, mail
 from .models import Notification, User, UserRole, localnow
+from .registry import REGISTRY
+
+# The kinds the workflow core sends (core/events.py, assignment.py, reminders.py); each
+# feature declares its own next to the code that sends it.
+for _kind, _label in {"task": "新待办", "assigned": "转办", "returned": "退回", "rejected": "未通过",
+                      "completed": "已办结", "reminder": "提醒"}.items():
+    REGISTRY.notification_kind(_kind, _label)
 
 
 def for_user(session: Session, user: User, limit: int = 200) -> list[Notification]:
@@ -38,6 +45,8 @@ def _compose(user: User, kind: str, message: str, task_id: int | None, subject: 
              link: str | None, now) -> tuple[dict, str, str]:
     """What one notice writes: the notification's column values, and the email's subject and
     body (for mail.queue / mail.outbox_row). Both notify paths build them here."""
+    if kind not in REGISTRY.notification_kinds:  # it would reach the user without a label
+        raise ValueError(f"notification kind {kind!r} is not declared (REGISTRY.notification_kind)")
     body = f"{user.display_name or user.username}，您好：\n\n{message}"
     if link:
         body += f"\n\n办理链接：{link}"

@@ -68,6 +68,10 @@ class Registry:
     # talent's own trainings). The pages offer them as a select and show the label for the
     # value; the API keeps taking the value, and the operations keep checking it.
     form_choices: dict[str, dict[str, Callable]] = field(default_factory=dict)
+    # notification kind -> its label on /notifications. A kind is declared (notification_kind)
+    # where the code that sends it lives, and core/notifications refuses to send an undeclared
+    # one, so no kind reaches a user without a label.
+    notification_kinds: dict[str, object] = field(default_factory=dict)
     # (session, instance) -> list of notes the case and task pages show every reviewer (e.g.
     # which conditions an exception case does not meet)
     case_notes: list[Callable] = field(default_factory=list)
@@ -92,6 +96,14 @@ class Registry:
 
     def operation_label(self, name: str) -> object:
         return self.operation_labels.get(name) or name
+
+    def notification_kind(self, kind: str, label: object) -> str:
+        """Declare a kind of notification with its label (Chinese; lazy_gettext in the
+        features). Returns `kind`, so the sender can keep it in a constant."""
+        if kind in self.notification_kinds:
+            raise ValueError(f"notification kind {kind} declared twice")
+        self.notification_kinds[kind] = label
+        return kind
 
     def job(self, default_schedule: str, description: str) -> Callable:
         """Decorator: a scheduled job, a plain function of (platform, session, as_of)."""

@@ -2,24 +2,18 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
-from flask_babel import lazy_gettext
 
 from ..core import notifications
+from ..core.registry import REGISTRY
 from ..http.context import current_user, db
 from ..http.transaction import transactional
 from .base import bp, login_required
 
 
-KIND_LABELS = {"task": lazy_gettext("新待办"), "assigned": lazy_gettext("转办"),
-               "returned": lazy_gettext("退回"), "rejected": lazy_gettext("未通过"),
-               "completed": lazy_gettext("已办结"), "reminder": lazy_gettext("提醒"),
-               "round_opened": lazy_gettext("选拔通知"), "evaluation": lazy_gettext("考核评价")}
-
-
 @bp.get("/notifications")
 @login_required
 def notifications_page():
-    return render_template("web/notifications.html", kinds=KIND_LABELS,
+    return render_template("web/notifications.html", kinds=REGISTRY.notification_kinds,
                            items=notifications.for_user(db(), current_user()))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,8 @@ from ..talents.models import Talent
 from . import rules
 
 JOB = "cultivation_progress"
-WARNING = "training_shortfall"
+# The notice's kind, also the job_run key of the once-per-period warning.
+WARNING = REGISTRY.notification_kind("training_shortfall", lazy_gettext("培训不足"))
 
 
 @REGISTRY.job("30 1 * * *", "培养期管理（期满、培训时间不足提醒）")

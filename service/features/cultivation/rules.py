@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,8 @@ RECORD_KINDS = ("contact_visit", "working_conditions", "job_change", "unit_chang
                 "research_result", "award", "penalty", "consulting", "technical_service",
                 "training_given", "publicity")
 SETTABLE_STATUSES = ("exited", "suspended", "active")
+# Finance is told of a talent leaving within a reward's service period.
+SERVICE_BREACH = REGISTRY.notification_kind("service_breach", lazy_gettext("服务协议违约"))
 NAME_MAX = 200
 TEXT_MAX = 2000
 
@@ -358,7 +361,7 @@ def record_breaches(session: Session, talent: Talent, today: date, now: datetime
         total = sum(b.amount for b in found)
         for finance in notifications.users_with_role(session, "finance"):
             notifications.notify(
-                session, finance, "service_breach",
+                session, finance, SERVICE_BREACH,
                 f"人才培养对象{talent.name}在最低服务年限内退出培养（{len(found)} 笔奖励，合计 {total} 元，"
                 f"服务期至 {max(b.service_ends_on for b in found)}），请核查是否追回奖励资金。",
                 subject=f"【人才培养】服务协议违约：{talent.name}", now=now,

@@ -20,6 +20,8 @@ from ..talents.models import Talent, TalentEvaluation
 
 PROCESS_ID = "annual_evaluation"
 EVALUATED_REWARD_OUTCOMES = ("paid", "reimbursed")
+# Self-assessments due, and an incompetent grade for the district.
+EVALUATION = REGISTRY.notification_kind("evaluation", lazy_gettext("考核评价"))
 
 settings_store.register("evaluation_date", "12-01", "年度考核启动日期（MM-DD）", "month_day")
 
@@ -91,7 +93,7 @@ def annual_evaluation(platform, session: Session, as_of: date) -> dict:
                 HumanTask.instance_id == instance.id, HumanTask.status == "ready")).first()
             if task is not None:
                 notifications.notify(
-                    session, user, "evaluation",
+                    session, user, EVALUATION,
                     f"请完成{on.year}年度培养对象考核评价个人自评（能力水平、工作绩效、科研计划完成情况），"
                     f"办理期限 {task.due_at:%Y-%m-%d}。", task_id=task.id,
                     subject=f"【人才培养】{on.year}年度考核评价：请完成个人自评",
@@ -153,6 +155,6 @@ def _notify_incompetent(ctx, talent, year: int) -> None:
                 continue
             notified.add(user.id)
             notifications.notify(
-                ctx.session, user, "evaluation",
+                ctx.session, user, EVALUATION,
                 f"人才培养对象{name}的{year}年度考核评价等次为“不称职”，请跟踪了解并研究是否调整其培养对象资格（第七条、第十八条）。",
                 subject=f"【人才培养】年度考核不称职：{name}", now=ctx.now)

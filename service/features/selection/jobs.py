@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from ...core.models import Campaign
 from ...core.registry import REGISTRY
 from . import rounds
 
+ROUND_OPENED = REGISTRY.notification_kind("round_opened", lazy_gettext("选拔通知"))
 
 @REGISTRY.job("0 1 * * *", "选拔轮次任务")
 def biennial_selection(platform, session: Session, as_of: date) -> dict:
@@ -45,7 +47,7 @@ def biennial_selection(platform, session: Session, as_of: date) -> dict:
         message = (f"{year}年度人才培养对象选拔已开放申报（{opens_on:%Y年%m月%d日}至"
                    f"{closes_on:%Y年%m月%d日}），请组织本单位符合条件的人员及时申报。")
         for user in notifications.users_with_role(session, "unit_reviewer"):
-            notifications.notify(session, user, "round_opened", message,
+            notifications.notify(session, user, ROUND_OPENED, message,
                                  subject=f"【人才培养】{year}年度人才培养对象选拔开始申报",
                                  link=values["base_url"] + "/", now=platform.now())
             summary["notified"] += 1
