@@ -112,3 +112,23 @@ def test_every_notification_kind_has_a_label_and_unknown_kinds_are_refused(platf
         session.rollback()
     with platform.sessions() as session:
         assert session.scalar(select(Notification.id).where(Notification.kind == "no_such_kind")) is None
+
+
+def task_id(platform, instance_id, name):
+    from talentflow.models import HumanTask
+    with platform.sessions() as session:
+        return session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
+                                                         HumanTask.name == name))
+
+
+def page_head(page: str) -> str:
+    return re.search(r'<div class="page-head">(.*?)</div>\s*</div>', page, re.S).group(1)
+
+
+def test_a_completed_task_shows_no_countdown(api, platform, web):  # noqa: F811
+    instance_id = submit_selection(api)
+    applicant = web("applicant")
+    done = page_head(text(applicant.get(f"/tasks/{task_id(platform, instance_id, 'submit_application')}")))
+    assert "已办结" in done and 'class="due' not in done and "个工作日" not in done
+    open_ = page_head(text(web("unit_reviewer").get(f"/tasks/{task_id(platform, instance_id, 'unit_review')}")))
+    assert 'class="due' in open_ and "个工作日" in open_  # an open task keeps its countdown
