@@ -132,3 +132,17 @@ def test_a_completed_task_shows_no_countdown(api, platform, web):  # noqa: F811
     assert "已办结" in done and 'class="due' not in done and "个工作日" not in done
     open_ = page_head(text(web("unit_reviewer").get(f"/tasks/{task_id(platform, instance_id, 'unit_review')}")))
     assert 'class="due' in open_ and "个工作日" in open_  # an open task keeps its countdown
+
+
+def test_case_links_have_no_dangling_separator(api, platform, web):  # noqa: F811
+    register_talent(api)  # starts the cultivation plan case: no printable form
+    from talentflow.models import HumanTask
+    with platform.sessions() as session:
+        draft = session.scalars(select(HumanTask).where(HumanTask.name == "draft_plan")).one()
+    page = text(web("unit_reviewer").get(f"/tasks/{draft.id}"))
+    links = re.sub(r"<[^>]+>|\s+", "", re.search(r'<p class="links">(.*?)</p>', page, re.S).group(1))
+    assert links == "案件详情与流程图", links
+    selection = task_id(platform, submit_selection(api, "applicant2"), "unit_review")
+    page = text(web("unit_reviewer2").get(f"/tasks/{selection}"))
+    links = re.sub(r"<[^>]+>|\s+", "", re.search(r'<p class="links">(.*?)</p>', page, re.S).group(1))
+    assert links.startswith("案件详情与流程图·") and not links.endswith("·"), links
