@@ -146,3 +146,17 @@ def test_case_links_have_no_dangling_separator(api, platform, web):  # noqa: F81
     page = text(web("unit_reviewer2").get(f"/tasks/{selection}"))
     links = re.sub(r"<[^>]+>|\s+", "", re.search(r'<p class="links">(.*?)</p>', page, re.S).group(1))
     assert links.startswith("案件详情与流程图·") and not links.endswith("·"), links
+
+
+def test_attachment_sizes_read_well_below_and_above_one_kb(api, web):  # noqa: F811
+    instance_id = submit_selection(api)
+    applicant = web("applicant")
+    applicant.get(f"/cases/{instance_id}")
+    for name, size in (("小.pdf", 512), ("大.pdf", 3 * 1024 + 300)):
+        applicant.post(f"/cases/{instance_id}/attachments",
+                       {"file": (io.BytesIO(b"%PDF-1.4" + b"x" * (size - 8)), name)},
+                       content_type="multipart/form-data")
+    page = text(applicant.get(f"/cases/{instance_id}"))
+    assert re.search(r"小\.pdf</a> <span class=\"muted\">512 字节 ·", page)
+    assert re.search(r"大\.pdf</a> <span class=\"muted\">3\.3 KB ·", page)
+    assert "0.0 KB" not in page
