@@ -160,3 +160,16 @@ def test_attachment_sizes_read_well_below_and_above_one_kb(api, web):  # noqa: F
     assert re.search(r"小\.pdf</a> <span class=\"muted\">512 字节 ·", page)
     assert re.search(r"大\.pdf</a> <span class=\"muted\">3\.3 KB ·", page)
     assert "0.0 KB" not in page
+
+
+def test_status_history_names_who_changed_it(api, platform, web):  # noqa: F811
+    register_talent(api)
+    with platform.sessions() as session:
+        tid = session.scalars(select(Talent.id)).one()
+    r = api.post(f"/api/talents/{tid}/status", {"status": "suspended", "reason": "借调外省一年"},
+                 "hr_reviewer")
+    assert r.status_code == 200, r.get_json()
+    page = text(web("hr_reviewer").get(f"/talents/{tid}"))
+    row = re.search(r"<tr><td[^>]*>[^<]*</td><td[^>]*>[^<]*</td><td[^>]*>借调外省一年</td>(.*?)</tr>",
+                    page, re.S).group(1)
+    assert "周敏（区人社局）" in row and "hr_reviewer" not in row

@@ -14,6 +14,7 @@ from ...errors import Invalid
 from ...http.context import current_user, db, platform
 from ...http.transaction import discard_changes, transactional
 from ...web.base import chinese, login_required
+from ...web.queries import names_by_username
 from ..talents.labels import GRADE_LABELS, STATUS_LABELS
 from ..talents.models import Talent
 from . import certificates, plan, record, rules
@@ -76,6 +77,8 @@ def _render(talent_id: int, errors: dict | None = None, failed: str | None = Non
         may_change_status=user.has_role(*rules.STATUS_ROLES),
         may_revise=(rules.is_unit_reviewer_of(user, talent) or user.has_role(*plan.REVISE_ROLES))
         and talent.status == "active" and data["plan_instance_id"] is None,
+        # the record names who changed the status by username (the API's); people read names
+        people=names_by_username(db(), [c["by"] for c in data["status_history"]]),
         errors=errors or {}, failed=failed, form=request.form if failed else {},
         today=platform().today()), status
 
