@@ -619,7 +619,8 @@ def test_my_talent_page_link(api, app, platform):
     tid = registered(api, platform)
     r = browser(app, "applicant").get("/my/talent")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/talents/{tid}")
-    assert browser(app, "applicant2").get("/my/talent").status_code == 404
+    r = browser(app, "applicant2").get("/my/talent")  # not registered: a page saying so
+    assert r.status_code == 200 and "您尚未登记为人才培养对象" in r.get_data(as_text=True)
 
 
 def test_demo_talents_mid_period_with_plans_trainings_practice_and_mentors(api, platform):

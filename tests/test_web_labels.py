@@ -173,3 +173,10 @@ def test_status_history_names_who_changed_it(api, platform, web):  # noqa: F811
     row = re.search(r"<tr><td[^>]*>[^<]*</td><td[^>]*>[^<]*</td><td[^>]*>借调外省一年</td>(.*?)</tr>",
                     page, re.S).group(1)
     assert "周敏（区人社局）" in row and "hr_reviewer" not in row
+
+
+def test_my_record_for_someone_not_registered_is_a_friendly_page(web):  # noqa: F811
+    r = web("applicant2").get("/my/talent")
+    assert r.status_code == 200
+    page = text(r)
+    assert "您尚未登记为人才培养对象" in page and "页面不存在" not in page

@@ -92,12 +92,12 @@ def talent_page(talent_id):
 @bp.get("/my/talent")
 @login_required
 def my_page():
-    """我的培养档案: the caller's latest registration, or a page saying there is none."""
+    """我的培养档案: the caller's latest registration, or a page saying there is none (every
+    applicant has the link, registered or not: not having a record yet is no error)."""
     talent = db().scalars(select(Talent).where(Talent.user_id == current_user().id)
                           .order_by(Talent.registered_on.desc(), Talent.id.desc()).limit(1)).first()
     if talent is None:
-        return render_template("web/error.html", status=404,
-                               message=gettext("您尚未入选人才培养对象信息库。")), 404
+        return render_template("cultivation/not_registered.html")
     return redirect(url_for("cultivation.talent_page", talent_id=talent.id))
 
 
