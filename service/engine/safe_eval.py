@@ -9,28 +9,29 @@ few data methods, no lambdas/comprehensions/f-strings, calls only to known funct
 
 DoS guards: statically, `**` needs a small constant exponent and no `**` on its left
 (`9 ** 9 ** 9`), repeating a str/list/tuple literal needs a small int constant (`'a' * 10**9`),
-`%`-formatting of literals and bit shifts are refused. Types are unknown statically, so every
-`+`, `*` and `**` is also compiled into a call of `_bounded_binop`, which checks the operands'
-sizes *before* computing: no value a diagram builds exceeds MAX_VALUE_SIZE items or characters
-or MAX_INT_BITS bits (`str(x) * 1000`, `s = s + s` ...). There are no loops or comprehensions,
-so the work of one expression or script is bounded by its (bounded) length.
+`%`-formatting of literals and bit shifts are refused. Types are unknown statically, so every `+`, `*`, `**`, `%`, every
+display holding variables and every subscript assignment is also compiled into a call of a
+value_limits.Guard, which checks sizes *before* computing, and `round`, `sum`, `str`, `int` are
+bounded versions (value_limits.py). There are no loops or comprehensions, so the work of one
+expression or script is bounded by its (bounded) length.
 """
 import ast
-import copy
 import functools
 import textwrap
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
+from .value_limits import (MAX_INT_BITS, MAX_VALUE_SIZE, Guard, LimitExceeded,  # noqa: F401
+                           ValueTooLarge, bound_tree, bounded_int, bounded_round, bounded_str,
+                           bounded_sum)
+
 MAX_SOURCE_LENGTH = 10_000
 MAX_POW_EXPONENT = 100
 MAX_REPEAT = 1_000
-MAX_VALUE_SIZE = 100_000  # characters of a str, items of a list/tuple built by a diagram
-MAX_INT_BITS = 4_096
 
-SAFE_BUILTINS = {f.__name__: f for f in (len, min, max, abs, round, int, float, str, bool,
-                                          sum, any, all, sorted)}
+SAFE_BUILTINS = {f.__name__: f for f in (len, min, max, abs, float, bool, any, all, sorted,
+                                          bounded_round, bounded_int, bounded_str, bounded_sum)}
 SAFE_BUILTINS.update({'True': True, 'False': False, 'None': None})
 # Methods of dict/str values that neither mutate anything nor expose interpreter internals.
 SAFE_METHODS = frozenset({'get', 'keys', 'values', 'items', 'lower', 'upper', 'strip',
@@ -45,77 +46,6 @@ _CMP_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
 _LABELS = {'ImportFrom': 'import', 'ListComp': 'comprehension', 'SetComp': 'comprehension',
            'DictComp': 'comprehension', 'GeneratorExp': 'generator', 'JoinedStr': 'f-string',
            'NamedExpr': ':=', 'Starred': '*args', 'FunctionDef': 'def'}
-
-
-class ValueTooLarge(ValueError):
-    """A diagram expression or script tried to build a value over the limits."""
-
-    def __init__(self, what: str):
-        super().__init__(f'流程脚本生成的数据过大：{what} / a diagram script built a value over '
-                         f'the limit: {what}')
-
-
-_SEQUENCES = (str, list, tuple)
-
-
-def _bounded_binop(op: str, left, right):
-    """`left <op> right` for op in add/mult/pow, refused before it would allocate too much."""
-    if op == 'add':
-        if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES) \
-                and len(left) + len(right) > MAX_VALUE_SIZE:
-            raise ValueTooLarge(f'{len(left) + len(right)} items')
-        result = left + right
-    elif op == 'mult':
-        seq, count = ((left, right) if isinstance(left, _SEQUENCES)
-                      else (right, left) if isinstance(right, _SEQUENCES) else (None, None))
-        if seq is not None and isinstance(count, int) and len(seq) * max(count, 0) > MAX_VALUE_SIZE:
-            raise ValueTooLarge(f'{len(seq)} x {count} items')
-        if type(left) is int and type(right) is int \
-                and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-            raise ValueTooLarge('integer product')
-        result = left * right
-    else:
-        if type(left) is int and type(right) is int and right > 0 \
-                and left.bit_length() * right > MAX_INT_BITS:
-            raise ValueTooLarge('integer power')
-        result = left ** right
-    if type(result) is int and result.bit_length() > MAX_INT_BITS:
-        raise ValueTooLarge('integer')
-    return result
-
-
-_BOUNDED_OPS = {ast.Add: 'add', ast.Mult: 'mult', ast.Pow: 'pow'}
-
-
-class _Bound(ast.NodeTransformer):
-    """`a + b` -> `_bounded_binop('add', a, b)`; `x += y` -> `x = _bounded_binop('add', x, y)`.
-    Runs on trees that passed the whitelist, whose names never start with `_`."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        op = _BOUNDED_OPS.get(type(node.op))
-        if op is None:
-            return node
-        return ast.copy_location(ast.Call(
-            func=ast.Name('_bounded_binop', ast.Load()),
-            args=[ast.Constant(op), node.left, node.right], keywords=[]), node)
-
-    def visit_AugAssign(self, node):
-        if type(node.op) not in _BOUNDED_OPS:
-            return self.generic_visit(node)
-        load = _as_load(node.target)
-        value = ast.BinOp(left=load, op=node.op, right=node.value)
-        assign = ast.Assign(targets=[node.target], value=value)
-        return self.visit(ast.copy_location(assign, node))
-
-
-def _as_load(target):
-    """The assignment target `x` / `x[k]` as an expression that reads it."""
-    load = copy.deepcopy(target)
-    for sub in ast.walk(load):
-        if hasattr(sub, 'ctx'):
-            sub.ctx = ast.Load()
-    return load
 
 
 class UnsafeExpression(ValueError):
@@ -286,14 +216,15 @@ def _compiled(source, mode, calls):
     """Check and compile once per (text, mode, callable names): DMN cells repeat a lot."""
     tree = ast.parse(source, mode=mode)  # SyntaxError propagates, DMN's needs_eq relies on it
     (_check_expr if mode == 'eval' else _check_body)(tree.body, calls)
-    tree = ast.fix_missing_locations(_Bound().visit(tree))
+    tree = ast.fix_missing_locations(bound_tree(tree))
     # '<string>' lets PythonScriptEngine report the failing script line.
     return compile(tree, '<string>', mode)
 
 
 def _globals(extra_functions, read_only=None):
     env = {**(extra_functions or {}), **(read_only or {})}
-    env['_bounded_binop'] = _bounded_binop
+    guard = Guard()
+    env.update(_bounded_binop=guard.binop, _built=guard.built, _stored=guard.stored)
     env['__builtins__'] = SAFE_BUILTINS  # last, so no data key can replace it
     return env
 
