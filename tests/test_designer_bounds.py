@@ -59,3 +59,88 @@ def dmn(cell="-", out="1"):
 def test_dmn_cells_are_evaluated_within_bounds_at_deploy(api, platform, doc):
     [message] = refused(api, platform, doc)
     assert "决策表单元格无法计算" in message and "流程脚本生成的数据过大" in message, message
+
+
+def process(body, flows, top="", encoding="UTF-8"):
+    return f"""<?xml version="1.0" encoding="{encoding}"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+{top}
+  <bpmn:process id="probe" name="探针流程" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+{body}
+    <bpmn:userTask id="fill" name="填写"/>
+    <bpmn:endEvent id="end"/>
+{flows}
+    <bpmn:sequenceFlow id="fz" sourceRef="fill" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def one_node(node, script=None):
+    """start -> (script ->) node -> fill -> end."""
+    if script is None:
+        return process(node, '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ev"/>'
+                             '<bpmn:sequenceFlow id="f2" sourceRef="ev" targetRef="fill"/>')
+    return process(f'<bpmn:scriptTask id="compute"><bpmn:script>{escape(script)}</bpmn:script>'
+                   f'</bpmn:scriptTask>{node}',
+                   '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="compute"/>'
+                   '<bpmn:sequenceFlow id="f1" sourceRef="compute" targetRef="ev"/>'
+                   '<bpmn:sequenceFlow id="f2" sourceRef="ev" targetRef="fill"/>')
+
+
+def timer(kind, expression):
+    return (f'<bpmn:intermediateCatchEvent id="ev"><bpmn:timerEventDefinition><bpmn:{kind}>'
+            f'{escape(expression)}</bpmn:{kind}></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+
+
+def multi(cardinality):
+    return (f'<bpmn:userTask id="ev" name="逐项"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>'
+            f'{escape(cardinality)}</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>')
+
+
+@pytest.mark.parametrize("kind, expression, message", [
+    ("timeDuration", '"P999999999999M"', "定时器时长超过 100 年"),
+    ("timeDuration", '"P" + "9" * 12 + "Y"', "定时器时长超过 100 年"),
+    ("timeCycle", '"R5/2020-01-01T00:00:00/P999999999999M"', "定时器时长超过 100 年"),
+    ("timeCycle", '"R/PT1M"', "须写明重复次数"),
+    ("timeCycle", '"R1000000/PT1M"', "须写明重复次数"),
+    ("timeDate", '"2999-01-01T00:00:00"', "100 年之后"),
+    ("timeDuration", '"three days"', "不是有效或可用的 ISO 8601"),
+])
+def test_literal_timers_out_of_bounds_are_refused_at_deploy(api, platform, kind, expression, message):
+    [found] = refused(api, platform, one_node(timer(kind, expression)))
+    assert message in found, found
+
+
+@pytest.mark.parametrize("kind, expression", [
+    ("timeDuration", '"P3D"'), ("timeDuration", '"P99Y"'), ("timeCycle", '"R3/PT1H"'),
+    ("timeDate", '"2030-01-01T00:00:00"'), ("timeDuration", '"PT" + str(delay) + "S"'),
+])
+def test_timers_in_bounds_or_computed_deploy(api, kind, expression):
+    deployed(api, one_node(timer(kind, expression)))
+
+
+@pytest.mark.parametrize("node, script, message", [
+    (timer("timeDuration", '"P" + str(months) + "M"'), "months = 999999999999", "定时器时长超过 100 年"),
+    (timer("timeCycle", '"R" + str(n) + "/PT1M"'), "n = 10 ** 9", "须写明重复次数"),
+    (multi("n"), "n = 10 ** 9", "0 到 1000"),
+])
+def test_computed_timer_or_count_out_of_bounds_refuses_the_step(api, platform, node, script, message):
+    deployed(api, one_node(node, script))
+    api.token("applicant")
+    status, body = in_child(platform, lambda: api.start("probe", "applicant"))
+    assert status == 422, (status, body)
+    assert message in body["message"] and "本次操作未保存" in body["message"], body
+
+
+@pytest.mark.parametrize("cardinality, message", [("10**9", "0 到 1000"), ("-1", "0 到 1000"),
+                                                  ("'3'", "应为整数")])
+def test_literal_multi_instance_count_out_of_bounds_is_refused_at_deploy(api, platform, cardinality,
+                                                                           message):
+    [found] = refused(api, platform, one_node(multi(cardinality)))
+    assert message in found and "loopCardinality" in found, found
+
+
+def test_multi_instance_count_in_bounds_runs(api):
+    deployed(api, one_node(multi("3")))
+    r = api.start("probe", "applicant")

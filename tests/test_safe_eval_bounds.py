@@ -3,8 +3,12 @@ engine loops a timer or a multi-instance count drove: each is refused quickly, i
 with a time and memory limit (bounded_run.py) so a regression fails instead of hanging."""
 import pytest
 from bounded_run import bounded
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from talentflow.engine.safe_eval import safe_eval, safe_exec
+from talentflow.engine.safe_eval import (
+    RestrictedEnvironment, RestrictedScriptEngine, safe_eval, safe_exec,
+)
 
 BUDGET = 5  # seconds, for what used to take minutes
 
@@ -87,3 +91,81 @@ def test_ordinary_scripts_still_work():
               "s = 'a' * 1000\nf = '%s=%d'\nt = f % (s[:2], len(big2))", names)
     assert names['total'] == [1, 2, 3] and names['d'] == {'k': [6], 'n': [[6], [6]]}
     assert names['rows'][0] == [1, 2] and len(names['big2']) == 100000 and names['t'] == 'aa=100000'
+
+
+# --- values the engine loops over, computed from case data --------------------------------
+
+BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="proc" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="node"/>
+    {node}
+    <bpmn:sequenceFlow id="f2" sourceRef="node" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+TIMER = ('<bpmn:intermediateCatchEvent id="node"><bpmn:timerEventDefinition>'
+         '<bpmn:{kind}>value</bpmn:{kind}></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+MULTI = ('<bpmn:scriptTask id="node"><bpmn:multiInstanceLoopCharacteristics>'
+         '<bpmn:loopCardinality>value</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>'
+         '<bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>')
+
+
+def run_engine(node, value):
+    """Run the one-node diagram with `value` in the case data: what stopped it, or its state."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(BPMN.replace('{node}', node).encode())
+    wf = BpmnWorkflow(parser.get_spec('proc'),
+                      script_engine=RestrictedScriptEngine(environment=RestrictedEnvironment()))
+    wf.task_tree.data.update({'value': value})
+    try:
+        wf.do_engine_steps()
+        wf.refresh_timers()
+        wf.do_engine_steps()
+    except Exception as exc:  # noqa: BLE001 - the test looks at what the engine wrapped
+        inner = exc.__cause__ or exc.__context__ or exc
+        return type(inner).__name__, str(inner)
+    return 'completed' if wf.is_completed() else 'waiting'
+
+
+@pytest.mark.parametrize('kind, value, message', [
+    ('timeDuration', 'P999999999999M', '定时器时长超过 100 年'),
+    ('timeDuration', 'P200Y', '定时器时长超过 100 年'),
+    ('timeCycle', 'R5/2020-01-01T00:00:00/P999999999999M', '定时器时长超过 100 年'),
+    ('timeCycle', 'R5/P999999999999M/2030-01-01T00:00:00', '定时器时长超过 100 年'),
+    ('timeCycle', 'R/PT1S', '重复次数'),
+    ('timeCycle', 'R100000/PT1S', '重复次数'),
+    ('timeDate', '2999-01-01T00:00:00', '100 年之后'),
+    ('timeDuration', 'soon', '不是有效'),
+    ('timeDuration', 30, 'ISO 8601 文本'),
+])
+def test_timer_values_out_of_bounds_stop_the_step(kind, value, message):
+    (outcome, *detail), seconds = bounded(run_engine, TIMER.format(kind=kind), value)
+    assert outcome == 'ok' and detail[0][0] == 'LimitExceeded' and message in detail[0][1], detail
+    assert seconds < BUDGET
+
+
+@pytest.mark.parametrize('kind, value, states', [
+    ('timeDuration', 'P3D', {'waiting'}), ('timeDuration', 'PT0S', {'completed'}),
+    ('timeDuration', 'P99Y11M', {'waiting'}), ('timeDate', '2020-01-01T00:00:00', {'completed'}),
+    ('timeDate', '2080-01-01T00:00:00', {'waiting'}),
+    # a cycle fires once per refresh: whatever the library does, it is not refused
+    ('timeCycle', 'R2/PT0S', {'waiting', 'completed'}),
+    ('timeCycle', 'R1000/2020-01-01T00:00:00/P1M', {'waiting', 'completed'}),
+])
+def test_timer_values_in_bounds_run(kind, value, states):
+    assert run_engine(TIMER.format(kind=kind), value) in states
+
+
+@pytest.mark.parametrize('value, message', [(10 ** 9, '0 到 1000'), (-1, '0 到 1000'),
+                                            ('3', '应为整数')])
+def test_multi_instance_count_out_of_bounds_stops_the_step(value, message):
+    (outcome, *detail), seconds = bounded(run_engine, MULTI, value)
+    assert outcome == 'ok' and detail[0][0] == 'LimitExceeded' and message in detail[0][1], detail
+    assert seconds < BUDGET
+
+
+def test_multi_instance_count_in_bounds_runs():
+    assert run_engine(MULTI, 3) == 'completed' and run_engine(MULTI, 1000) == 'completed'

@@ -1,7 +1,8 @@
 """The checks a BPMN process passes before it is deployed, beyond SpiffWorkflow's own parser:
 elements the engine cannot run, lanes naming no role, unknown forms and operations, unsafe
 expressions and scripts, unreachable nodes, incomplete gateways, call activities naming no
-process or calling in a cycle. Each returns every problem it finds, with element id and line."""
+process or calling in a cycle, timers and multi-instance counts out of bounds. Each returns
+every problem it finds, with element id and line."""
 from __future__ import annotations
 
 import ast
@@ -9,7 +10,8 @@ import ast
 from lxml import etree
 
 from .bpmn_xml import BPMN_NS, NS, SPIFF_NS, problem
-from .safe_eval import UnsafeExpression, check_expression, check_script
+from .run_limits import cardinality_problem, timer_value_problem
+from .safe_eval import UnsafeExpression, check_expression, check_script, safe_eval
 
 # What SpiffWorkflow 3.2 runs: every flow node its parser knows (tasks of every kind, embedded
 # and called sub-processes, transactions, all gateways but the complex one, events). What it
@@ -39,6 +41,8 @@ EXPRESSION_TAGS = [f"{{{BPMN_NS}}}{t}" for t in (
     "conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
     "completionCondition", "loopCondition", "condition")] + [
     f"{{{SPIFF_NS}}}messagePayload"]
+# Expressions whose value the engine loops over: the literal ones are evaluated at deploy.
+BOUNDED_TAGS = {"timeDuration", "timeDate", "timeCycle", "loopCardinality"}
 SCRIPT_TAGS = [f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript", f"{{{SPIFF_NS}}}postScript"]
 
 
@@ -56,6 +60,12 @@ def length_problems(el) -> list[dict]:
     return problems
 
 
+def shown(text: str) -> str:
+    """An expression as a message quotes it: at most 120 characters."""
+    text = text.strip()
+    return repr(text if len(text) <= 120 else text[:120] + "…")
+
+
 def first_valid(candidates, el, element_id) -> list[dict]:
     last = []
     for text in candidates:
@@ -63,9 +73,11 @@ def first_valid(candidates, el, element_id) -> list[dict]:
             check_expression(text)
             return []
         except SyntaxError as exc:
-            last = [problem(f"表达式语法错误 / syntax error {text!r}: {exc.msg}", el.sourceline, element_id)]
+            last = [problem(f"表达式语法错误 / syntax error {shown(text)}: {exc.msg}", el.sourceline,
+                            element_id)]
         except UnsafeExpression as exc:
-            return [problem(f"不允许的表达式 / disallowed expression {text!r}: {exc}", el.sourceline, element_id)]
+            return [problem(f"不允许的表达式 / disallowed expression {shown(text)}: {exc}",
+                            el.sourceline, element_id)]
     return last
 
 
@@ -124,7 +136,10 @@ def check_process_tree(proc, roles, forms, operations, callable_ids) -> list[dic
                                      f"deployed process: {called!r}", el.sourceline, el.get("id")))
     for el in proc.iter(*EXPRESSION_TAGS):
         owner = next((a for a in el.iterancestors() if a.get("id")), proc)
-        problems += expression_problems(el.text or "", el, owner.get("id"))
+        found = expression_problems(el.text or "", el, owner.get("id"))
+        if not found and etree.QName(el).localname in BOUNDED_TAGS:
+            found = bound_problems(el, owner.get("id"))
+        problems += found
     for el in proc.iter(*SCRIPT_TAGS):
         try:
             check_script(el.text or "")
@@ -226,11 +241,30 @@ def expression_problems(text, el, element_id) -> list[dict]:
         check_expression(text.strip() or "True")
         return []
     except SyntaxError as exc:
-        return [problem(f"表达式语法错误 / syntax error {text.strip()!r}: {exc.msg}",
+        return [problem(f"表达式语法错误 / syntax error {shown(text)}: {exc.msg}",
                          el.sourceline, element_id)]
     except UnsafeExpression as exc:
-        return [problem(f"不允许的表达式 / disallowed expression {text.strip()!r}: {exc}",
+        return [problem(f"不允许的表达式 / disallowed expression {shown(text)}: {exc}",
                          el.sourceline, element_id)]
+
+
+def bound_problems(el, element_id) -> list[dict]:
+    """A timer or loop cardinality that reads no case data is evaluated now and refused when the
+    engine could not use it or would loop too long over it (run_limits.py); one that reads case
+    data is checked when the engine evaluates it."""
+    text = (el.text or "").strip()
+    if not text:
+        return []
+    try:
+        value = safe_eval(text, {})
+    except NameError:
+        return []
+    except Exception as exc:  # noqa: BLE001 - it would fail the same way on every case
+        return [problem(f"表达式无法计算 / expression {shown(text)} cannot be evaluated: "
+                         f"{type(exc).__name__}: {exc}", el.sourceline, element_id)]
+    kind = etree.QName(el).localname
+    found = cardinality_problem(value) if kind == "loopCardinality" else timer_value_problem(kind, value)
+    return [problem(found, el.sourceline, element_id)] if found else []
 
 
 def call_cycles(main, bpmn_root, called_roots) -> list[dict]:

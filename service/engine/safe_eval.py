@@ -13,15 +13,18 @@ DoS guards: statically, `**` needs a small constant exponent and no `**` on its 
 display holding variables and every subscript assignment is also compiled into a call of a
 value_limits.Guard, which checks sizes *before* computing, and `round`, `sum`, `str`, `int` are
 bounded versions (value_limits.py). There are no loops or comprehensions, so the work of one
-expression or script is bounded by its (bounded) length.
+expression or script is bounded by its (bounded) length. What a timer or a multi-instance
+task asks of the engine is bounded in run_limits.py.
 """
 import ast
 import functools
 import textwrap
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
+from .run_limits import evaluated_problem
 from .value_limits import (MAX_INT_BITS, MAX_VALUE_SIZE, Guard, LimitExceeded,  # noqa: F401
                            ValueTooLarge, bound_tree, bounded_int, bounded_round, bounded_str,
                            bounded_sum)
@@ -293,6 +296,16 @@ class RestrictedScriptEngine(PythonScriptEngine):
     def validate(self, expression):
         # DMN's needs_eq tells `'a'` from `> 45` by catching SyntaxError here.
         check_expression(expression, self.environment.functions)
+
+    def evaluate(self, task, expression, external_context=None):
+        value = super().evaluate(task, expression, external_context)
+        # A timer's value and a multi-instance count computed from case data are bounded here,
+        # before the engine loops over them (run_limits.py).
+        problem = evaluated_problem(getattr(task, 'task_spec', None), expression, value)
+        if problem is not None:
+            exc = LimitExceeded(problem)
+            raise WorkflowTaskException(problem, task=task, exception=exc) from exc
+        return value
 
     def call_service(self, task, **kwargs):
         # The 3.2.0 base method hits NameError('script') when the service fails (trap 2).
