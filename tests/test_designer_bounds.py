@@ -144,3 +144,31 @@ def test_literal_multi_instance_count_out_of_bounds_is_refused_at_deploy(api, pl
 def test_multi_instance_count_in_bounds_runs(api):
     deployed(api, one_node(multi("3")))
     r = api.start("probe", "applicant")
+    assert r.status_code == 201, r.get_json()
+    tasks = [t for t in api.inbox("applicant") if t["instance_id"] == r.get_json()["id"]]
+    assert [t["name"] for t in tasks] == ["ev"] * 3
+
+
+@pytest.mark.parametrize("encoding, codec", [("GBK", "gbk"), ("GB18030", "gb18030"),
+                                             ("GB2312", "gbk"), ("Shift_JIS", "shift_jis")])
+def test_a_document_in_a_chinese_or_japanese_encoding_deploys(api, platform, encoding, codec):
+    name = "人才审核" if codec != "shift_jis" else "人材審査"
+    doc = one_node(f'<bpmn:task id="ev" name="{name}"/>').replace('name="探针流程"', f'name="{name}流程"')
+    doc = doc.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(codec)
+    api.token("admin")
+    status, body = in_child(platform, lambda: validate(api, doc))
+    assert (status, body["valid"]) == (200, True), body
+    created = deployed(api, doc)
+    versions = api.get("/api/admin/processes", "admin").get_json()
+    assert any(v["process_id"] == "probe" and v["name"] == f"{name}流程" for v in versions), created
+    xml = api.get(f"/api/admin/processes/probe/versions/{created['version']}", "admin").get_data(as_text=True)
+    assert name in xml and 'encoding="UTF-8"' in xml
+
+
+def test_a_document_in_an_unknown_or_wrong_encoding_is_422(api, platform):
+    doc = one_node('<bpmn:task id="ev" name="x"/>')
+    [message] = refused(api, platform, doc.replace('encoding="UTF-8"', 'encoding="x-no-such"').encode())
+    assert "编码" in message
+    [message] = refused(api, platform, doc.replace('encoding="UTF-8"', 'encoding="Shift_JIS"').encode()
+                        + "<!-- \udcff -->".encode("utf-8", "surrogateescape"))
+    assert "编码" in message or "XML" in message

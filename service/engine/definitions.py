@@ -4,6 +4,7 @@ XML is parsed by us with entity expansion, DTDs and network access off, and the 
 handed to SpiffWorkflow (its own `add_bpmn_str` would use lxml's permissive defaults)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -53,7 +54,7 @@ class _StopScan(Exception):
     pass
 
 
-def _doctype_line(xml: bytes) -> int | None:
+def _doctype_line(xml: bytes, first_try: bool = True) -> int | None:
     """Line of a DOCTYPE, seen by expat before any entity is declared or expanded (libxml2
     expands internal entities inside attribute values even with resolve_entities=False)."""
     scanner = expat.ParserCreate()
@@ -72,7 +73,37 @@ def _doctype_line(xml: bytes) -> int | None:
         scanner.Parse(xml, True)
     except (_StopScan, expat.ExpatError):
         pass  # syntax errors are reported by the real parse below
+    except LookupError:
+        raise DiagramError([problem("不支持的字符编码，请保存为 UTF-8 / unsupported encoding; save the "
+                                     "document as UTF-8", 1)]) from None
+    except ValueError:  # "multi-byte encodings are not supported": GBK, Shift_JIS ...
+        if first_try:
+            return _doctype_line(_utf8_copy(xml), first_try=False)
+        raise DiagramError([problem("字符编码无法识别，请保存为 UTF-8 / the document's encoding "
+                                     "cannot be read; save it as UTF-8", 1)]) from None
     return found[0] if found else None
+
+
+_ENCODING = re.compile(r"""^(\ufeff?\s*<\?xml[^>]*?encoding\s*=\s*)["']([^"']*)["']""")
+# A document declaring GB2312 or GBK often holds characters only their superset has.
+_GB_FAMILY = {"gb2312", "gbk", "cp936", "xgbk", "gb18030"}
+
+
+def _utf8_copy(xml: bytes) -> bytes:
+    """The document in UTF-8, declared so, for expat (libxml2 reads the original itself)."""
+    head = xml[:200].decode("latin-1").lstrip("\u00ef\u00bb\u00bf")  # a UTF-8 BOM, read as latin-1
+    match = _ENCODING.match(head)
+    name = match.group(2) if match else "utf-8"
+    codec = "gb18030" if re.sub(r"[-_ ]", "", name.lower()) in _GB_FAMILY else name
+    try:
+        text = xml.decode(codec)
+    except LookupError:
+        raise DiagramError([problem(f"不支持的字符编码“{name[:40]}”，请保存为 UTF-8 / unsupported "
+                                     f"encoding {name[:40]!r}; save the document as UTF-8", 1)]) from None
+    except UnicodeDecodeError:
+        raise DiagramError([problem(f"文件内容不是声明的字符编码“{name[:40]}”，请保存为 UTF-8 / the "
+                                     f"document is not valid {name[:40]}; save it as UTF-8", 1)]) from None
+    return _ENCODING.sub(r'\1"UTF-8"', text, count=1).encode("utf-8")
 
 
 def parse_xml(xml: bytes | str) -> etree._Element:
