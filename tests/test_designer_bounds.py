@@ -172,3 +172,25 @@ def test_a_document_in_an_unknown_or_wrong_encoding_is_422(api, platform):
     [message] = refused(api, platform, doc.replace('encoding="UTF-8"', 'encoding="Shift_JIS"').encode()
                         + "<!-- \udcff -->".encode("utf-8", "surrogateescape"))
     assert "编码" in message or "XML" in message
+
+
+def gateway(condition):
+    return process('<bpmn:exclusiveGateway id="gw"/>',
+                   '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gw"/>'
+                   f'<bpmn:sequenceFlow id="f2" sourceRef="gw" targetRef="fill"><bpmn:conditionExpression>'
+                   f'{escape(condition)}</bpmn:conditionExpression></bpmn:sequenceFlow>'
+                   '<bpmn:sequenceFlow id="f3" sourceRef="gw" targetRef="fill"><bpmn:conditionExpression>'
+                   'True</bpmn:conditionExpression></bpmn:sequenceFlow>')
+
+
+@pytest.mark.parametrize("doc", [
+    gateway("+".join(["1"] * 4000) + " > 0"),
+    gateway("not " * 2400 + "x"),
+    one_node('<bpmn:scriptTask id="ev"><bpmn:script>x = ' + "-" * 9000 + '1</bpmn:script></bpmn:scriptTask>'),
+    dmn(out="not " * 2400 + "x"),
+    dmn(cell="> " + "-" * 9000 + "1"),
+], ids=["sum-chain", "not-chain", "minus-script", "dmn-output", "dmn-input"])
+def test_very_deep_expressions_are_422_not_500(api, platform, doc):
+    messages = refused(api, platform, doc)
+    assert messages and all("表达式过深或过长" in m for m in messages), messages
+    assert all(len(m) < 1000 for m in messages)  # the expression is quoted shortened

@@ -7,7 +7,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from talentflow.engine.safe_eval import (
-    RestrictedEnvironment, RestrictedScriptEngine, safe_eval, safe_exec,
+    ExpressionTooDeep, RestrictedEnvironment, RestrictedScriptEngine, check_expression, safe_eval,
+    safe_exec,
 )
 
 BUDGET = 5  # seconds, for what used to take minutes
@@ -66,6 +67,20 @@ def test_sum_adds_numbers_only():
     message = refused("b = [0] * 100\nx = sum([b] * 1000, [])", 'TypeError')
     assert 'sum()' in message
     assert safe_eval("sum(items) + sum([1.5, 2], 1)", {'items': [1, 2, 3]}) == 10.5
+
+
+@pytest.mark.parametrize('source', [
+    "+".join(["1"] * 4000) + " > 0",
+    "not " * 2400 + "x",
+    "-" * 9000 + "1",
+    "x" + "[0]" * 3000,
+])
+def test_very_deep_expressions_are_refused_as_too_deep(source):
+    (outcome, *detail), seconds = bounded(check_expression, source)
+    assert (outcome, detail[0]) == ('error', 'ExpressionTooDeep'), detail
+    assert '表达式过深或过长' in detail[1] and seconds < BUDGET
+    with pytest.raises(ExpressionTooDeep):
+        safe_eval(source, {'x': [0]})
 
 
 @pytest.mark.parametrize('source, names, expected', [

@@ -228,12 +228,12 @@ def _complete(conditions: list[str]) -> bool:
     another (`x` / `not x`, `a >= b` / `a < b`). Anything else needs a default flow."""
     try:
         trees = [ast.parse(c, mode="eval").body for c in conditions]
-    except SyntaxError:
-        return True  # reported as a syntax error already
-    dumps = {ast.dump(t) for t in trees}
-    if any(isinstance(t, ast.Constant) and t.value is True for t in trees):
-        return True
-    return any(_negation(t) in dumps for t in trees)
+        dumps = {ast.dump(t) for t in trees}
+        if any(isinstance(t, ast.Constant) and t.value is True for t in trees):
+            return True
+        return any(_negation(t) in dumps for t in trees)
+    except (SyntaxError, RecursionError, MemoryError):
+        return True  # reported as a syntax error or as too deep already
 
 
 def expression_problems(text, el, element_id) -> list[dict]:

@@ -9,7 +9,8 @@ few data methods, no lambdas/comprehensions/f-strings, calls only to known funct
 
 DoS guards: statically, `**` needs a small constant exponent and no `**` on its left
 (`9 ** 9 ** 9`), repeating a str/list/tuple literal needs a small int constant (`'a' * 10**9`),
-`%`-formatting of literals and bit shifts are refused. Types are unknown statically, so every `+`, `*`, `**`, `%`, every
+`%`-formatting of literals and bit shifts are refused, and an expression nests at most
+MAX_EXPRESSION_DEPTH levels. Types are unknown statically, so every `+`, `*`, `**`, `%`, every
 display holding variables and every subscript assignment is also compiled into a call of a
 value_limits.Guard, which checks sizes *before* computing, and `round`, `sum`, `str`, `int` are
 bounded versions (value_limits.py). There are no loops or comprehensions, so the work of one
@@ -32,6 +33,7 @@ from .value_limits import (MAX_INT_BITS, MAX_VALUE_SIZE, Guard, LimitExceeded,  
 MAX_SOURCE_LENGTH = 10_000
 MAX_POW_EXPONENT = 100
 MAX_REPEAT = 1_000
+MAX_EXPRESSION_DEPTH = 100  # AST levels; the checks below recurse once or twice per level
 
 SAFE_BUILTINS = {f.__name__: f for f in (len, min, max, abs, float, bool, any, all, sorted,
                                           bounded_round, bounded_int, bounded_str, bounded_sum)}
@@ -60,6 +62,25 @@ class UnsafeExpression(ValueError):
         super().__init__(f'表达式含有不允许的结构：{construct}{where} / '
                          f'disallowed construct in expression: {construct}{where}')
         self.construct = construct
+
+
+class ExpressionTooDeep(UnsafeExpression):
+    """Nested past what the checks (and Python's own parser and compiler) can walk."""
+
+    def __init__(self):
+        ValueError.__init__(self, f'表达式过深或过长（嵌套超过 {MAX_EXPRESSION_DEPTH} 层）/ '
+                                  f'expression nested too deeply or too long '
+                                  f'(over {MAX_EXPRESSION_DEPTH} levels)')
+        self.construct = 'nesting'
+
+
+def _check_depth(tree):
+    todo = [(tree, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionTooDeep()
+        todo += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
 
 
 # Builtins that run code or reach the interpreter. The evaluator never provides them (its
@@ -217,7 +238,11 @@ def _code(source, mode, functions):
 @functools.lru_cache(maxsize=4096)
 def _compiled(source, mode, calls):
     """Check and compile once per (text, mode, callable names): DMN cells repeat a lot."""
-    tree = ast.parse(source, mode=mode)  # SyntaxError propagates, DMN's needs_eq relies on it
+    try:
+        tree = ast.parse(source, mode=mode)  # SyntaxError propagates, DMN's needs_eq relies on it
+    except (RecursionError, MemoryError):  # `1+1+...`, `not not ...`, `----1` thousands deep
+        raise ExpressionTooDeep() from None
+    _check_depth(tree)
     (_check_expr if mode == 'eval' else _check_body)(tree.body, calls)
     tree = ast.fix_missing_locations(bound_tree(tree))
     # '<string>' lets PythonScriptEngine report the failing script line.
