@@ -194,3 +194,53 @@ def test_very_deep_expressions_are_422_not_500(api, platform, doc):
     messages = refused(api, platform, doc)
     assert messages and all("表达式过深或过长" in m for m in messages), messages
     assert all(len(m) < 1000 for m in messages)  # the expression is quoted shortened
+
+
+def thrower(top, definition):
+    return process(f'<bpmn:intermediateThrowEvent id="ev">{definition}</bpmn:intermediateThrowEvent>',
+                   '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ev"/>'
+                   '<bpmn:sequenceFlow id="f2" sourceRef="ev" targetRef="fill"/>', top=top)
+
+
+def extension(tag, text):
+    return f"<bpmn:extensionElements><spiffworkflow:{tag}>{text}</spiffworkflow:{tag}></bpmn:extensionElements>"
+
+
+UNSAFE = "().__class__.__mro__"
+CORRELATION = """<bpmn:collaboration id="c"><bpmn:correlationKey name="k"><bpmn:correlationPropertyRef>p</bpmn:correlationPropertyRef></bpmn:correlationKey></bpmn:collaboration>
+<bpmn:correlationProperty id="p" name="p"><bpmn:correlationPropertyRetrievalExpression messageRef="msg">
+  <bpmn:{tag}>{expression}</bpmn:{tag}></bpmn:correlationPropertyRetrievalExpression></bpmn:correlationProperty>"""
+MESSAGE = '<bpmn:message id="msg" name="m"/>'
+SEND = '<bpmn:messageEventDefinition messageRef="msg"/>'
+
+
+def document_level(expression):
+    return {
+        "signal": thrower('<bpmn:signal id="sig" name="s">' + extension("payloadExpression", expression)
+                          + '</bpmn:signal>', '<bpmn:signalEventDefinition signalRef="sig"/>'),
+        "escalation": thrower('<bpmn:escalation id="esc" name="e" escalationCode="E1">'
+                              + extension("payloadExpression", expression) + '</bpmn:escalation>',
+                              '<bpmn:escalationEventDefinition escalationRef="esc"/>'),
+        "message": thrower('<bpmn:message id="msg" name="m">' + extension("messagePayload", expression)
+                           + '</bpmn:message>', SEND),
+        "formalExpression": thrower(MESSAGE + CORRELATION.format(tag="formalExpression", expression=expression), SEND),
+        "messagePath": thrower(MESSAGE + CORRELATION.format(tag="messagePath", expression=expression), SEND),
+        "processVariableCorrelation": thrower(MESSAGE, '<bpmn:messageEventDefinition messageRef="msg">'
+                                              '<bpmn:extensionElements><spiffworkflow:processVariableCorrelation>'
+                                              '<spiffworkflow:propertyId>p</spiffworkflow:propertyId>'
+                                              f'<spiffworkflow:expression>{expression}</spiffworkflow:expression>'
+                                              '</spiffworkflow:processVariableCorrelation></bpmn:extensionElements>'
+                                              '</bpmn:messageEventDefinition>'),
+    }
+
+
+@pytest.mark.parametrize("where", sorted(document_level("x")))
+def test_expressions_outside_the_process_are_checked_at_deploy(api, platform, where):
+    [message] = refused(api, platform, document_level(UNSAFE)[where])
+    assert "不允许的表达式" in message and "__class__" in message, message
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # payload on the message: the old place
+@pytest.mark.parametrize("where", ["signal", "message"])
+def test_safe_expressions_outside_the_process_still_deploy(api, where):
+    deployed(api, document_level("{'from': 'probe'}")[where])

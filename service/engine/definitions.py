@@ -13,8 +13,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from .bpmn_xml import BPMN_NS, DMN_NAMESPACES, NS, SPIFF_NS, DiagramError, problem  # noqa: F401
-from .diagram_checks import (call_cycles, check_process_tree, expression_problems, first_valid,
-                             length_problems)
+from .diagram_checks import (call_cycles, check_process_tree, document_expression_problems,
+                             expression_problems, first_valid, length_problems)
 from .safe_eval import UnsafeExpression, check_expression, safe_eval
 
 
@@ -289,6 +289,7 @@ def compile_process(bpmn_root, dmn_roots: list, *, roles, forms, operations,
     callable_ids = own_ids | {p.get("id") for r in called_roots for p in r.findall("bpmn:process", NS)}
     for proc in own:
         problems += check_process_tree(proc, roles, forms, operations, callable_ids)
+    problems += document_expression_problems(bpmn_root)
     problems += call_cycles(main, bpmn_root, called_roots)
     if problems:
         raise DiagramError(problems)

@@ -39,8 +39,15 @@ GATEWAYS_WITH_CONDITIONS = {"exclusiveGateway", "inclusiveGateway"}
 # checking at deploy reports it early, with its line).
 EXPRESSION_TAGS = [f"{{{BPMN_NS}}}{t}" for t in (
     "conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
-    "completionCondition", "loopCondition", "condition")] + [
-    f"{{{SPIFF_NS}}}messagePayload"]
+    "completionCondition", "loopCondition", "condition")]
+# Expressions anywhere in the document, also outside <process>: payloads of the signals, errors,
+# escalations and messages declared at the top, and message correlations.
+DOCUMENT_EXPRESSION_TAGS = [f"{{{SPIFF_NS}}}{t}" for t in (
+    "payloadExpression", "messagePayload", "expression")] + [
+    f"{{{BPMN_NS}}}{t}" for t in ("messagePath", "formalExpression")]
+# Tags only meant as expressions under these parents.
+_EXPRESSION_PARENT = {"expression": "processVariableCorrelation",
+                      "formalExpression": "correlationPropertyRetrievalExpression"}
 # Expressions whose value the engine loops over: the literal ones are evaluated at deploy.
 BOUNDED_TAGS = {"timeDuration", "timeDate", "timeCycle", "loopCardinality"}
 SCRIPT_TAGS = [f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript", f"{{{SPIFF_NS}}}postScript"]
@@ -265,6 +272,18 @@ def bound_problems(el, element_id) -> list[dict]:
     kind = etree.QName(el).localname
     found = cardinality_problem(value) if kind == "loopCardinality" else timer_value_problem(kind, value)
     return [problem(found, el.sourceline, element_id)] if found else []
+
+
+def document_expression_problems(root) -> list[dict]:
+    """Expressions outside the processes (and message correlations anywhere in the document)."""
+    problems = []
+    for el in root.iter(*DOCUMENT_EXPRESSION_TAGS):
+        parent = _EXPRESSION_PARENT.get(etree.QName(el).localname)
+        if parent is not None and etree.QName(el.getparent()).localname != parent:
+            continue
+        owner = next((a for a in el.iterancestors() if a.get("id")), None)
+        problems += expression_problems(el.text or "", el, owner.get("id") if owner is not None else None)
+    return problems
 
 
 def call_cycles(main, bpmn_root, called_roots) -> list[dict]:
