@@ -173,6 +173,9 @@ def test_settings(api):
                        ("round_opening", "13-45"), ("round_opening", "3-1"),
                        ("due_working_days", {"review": -1}), ("due_working_days", [1]),
                        ("base_url", "ftp://x"), ("reminder_workdays_only", "maybe"),
+                       # a misspelt role would escalate to nobody
+                       ("escalation_roles", {"unit_reviewer": "department_reviwer"}),
+                       ("escalation_roles", {"unit_reviwer": "leadership"}),
                        # no date arithmetic may overflow on a stored value
                        ("first_round_year", 10 ** 12), ("first_round_year", 1999),
                        ("round_window_days", 10 ** 9), ("due_working_days", {"review": 10 ** 9})]:
@@ -180,6 +183,11 @@ def test_settings(api):
         assert r.status_code == 422, (key, value, r.get_json())
         assert r.get_json()["errors"][key][0]
     assert put(api, "/api/admin/settings/no_such_key", {"value": 1}).status_code == 404
+    r = put(api, "/api/admin/settings/escalation_roles", {"value": {"unit_reviewer": "bogus"}})
+    assert "department_reviewer" in r.get_json()["errors"]["escalation_roles"][0]  # its own example
+    r = put(api, "/api/admin/settings/escalation_roles",
+            {"value": {"unit_reviewer": "org_reviewer", "finance": "leadership"}})
+    assert r.status_code == 200, r.get_json()
     settings = {s["key"]: s for s in api.get("/api/admin/settings", "admin").get_json()}
     assert settings["round_window_days"]["value"] == 45
 

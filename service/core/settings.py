@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..errors import Invalid
 from ..db import on_commit
 from .models import Setting, localnow
+from .roles import ROLES
 
 # The defaults of the due dates: working days from a task's creation (CONTRACT.md).
 DEFAULT_DUE_WORKING_DAYS = {"review": 10, "applicant": 20}
@@ -173,8 +174,9 @@ def _parse(key: str, spec: Spec, raw):
                 isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_DUE_WORKING_DAYS
                 for v in value.values()):
             raise ValueError("values must be whole working days")
-        if key == "escalation_roles" and not all(isinstance(v, str) for v in value.values()):
-            raise ValueError("values must be role keys")
+        if key == "escalation_roles" and not all(
+                role in ROLES for pair in value.items() for role in pair):
+            raise ValueError("keys and values must be role keys")
         return value
     except (ValueError, TypeError, OverflowError) as exc:
         problem = KIND_PROBLEMS.get(kind, KIND_PROBLEMS["json"])
@@ -184,6 +186,9 @@ def _parse(key: str, spec: Spec, raw):
         if key == "due_working_days":
             problem = (f"须为 JSON 对象，值为 0 至 {MAX_DUE_WORKING_DAYS} 的整数（工作日），"
                        "例如 {\"review\": 10, \"applicant\": 20}")
+        if key == "escalation_roles":  # a misspelt role would escalate to nobody, unseen
+            problem = ("须为 JSON 对象，键和值都是角色，例如 "
+                       "{\"unit_reviewer\": \"department_reviewer\"}；可用角色：" + "、".join(ROLES))
         raise Invalid(f"设置值无效 / invalid value for {key}: {exc}", {key: [problem]}) from exc
 
 
