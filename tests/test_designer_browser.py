@@ -78,6 +78,8 @@ def test_edit_validate_and_deploy_a_process(tmp_path, sqlite_template, browser):
         page.click("#btn-validate")
         page.wait_for_selector("#designer-status.error")
         assert "svc_load_starter" in page.inner_text("#problems")
+        # the whole message: its detail stood after the first " / " and was cut off
+        assert " / " in page.inner_text("#problems"), page.inner_text("#problems")
         assert page.locator("[data-element-id=svc_load_starter].tf-problem").count() == 1
         shot(page, "03-editor-problem")
         page.click("#btn-deploy")

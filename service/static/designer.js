@@ -347,7 +347,7 @@
       var where = [];
       if (p.element_id) where.push(T.element + ' ' + p.element_id);
       if (p.line) where.push(T.line.replace('{line}', p.line));
-      li.textContent = (where.length ? '【' + where.join('，') + '】' : '') + p.message.split(' / ')[0];
+      li.textContent = (where.length ? '【' + where.join('，') + '】' : '') + p.message;
       var target = registry && p.element_id ? registry.get(p.element_id) : null;
       if (target) {
         li.className = 'linked';
@@ -362,7 +362,7 @@
           var badge = document.createElement('div');
           badge.className = 'tf-problem-badge';
           badge.textContent = '!';
-          badge.title = p.message.split(' / ')[0];
+          badge.title = p.message;
           problemOverlays.push(modeler.get('overlays').add(target, 'tf-problem',
             { position: { top: -10, right: 10 }, html: badge }));
         }
