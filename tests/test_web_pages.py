@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from html.parser import HTMLParser
 import re
 from pathlib import Path
 
@@ -335,3 +336,51 @@ def test_message_template_is_up_to_date():
     with open(TRANSLATIONS_DIR / "messages.pot", "rb") as pot:
         committed = {m.id for m in read_po(pot) if m.id}
     assert marked == committed
+
+
+class _Controls(HTMLParser):
+    """The form controls of a page and what names them for a screen reader."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.label_for, self.controls, self.in_label = set(), [], [], 0
+        self.groups = []  # ids named by an element with role=radiogroup
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "label":
+            self.in_label += 1
+            if a.get("for"):
+                self.label_for.append(a["for"])
+        if a.get("role") == "radiogroup" and a.get("aria-labelledby"):
+            self.groups.append(a["aria-labelledby"])
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit",
+                                                                             "button"):
+            self.controls.append((tag, a, self.in_label > 0))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.in_label -= 1
+
+
+def _unnamed_controls(html: str) -> tuple[list, list]:
+    page = _Controls()
+    page.feed(html)
+    dangling = [f for f in page.label_for
+                if not any(a.get("id") == f for _t, a, _in in page.controls)]
+    unnamed = [a.get("name") for _t, a, inside in page.controls
+               if not inside and not a.get("aria-label") and a.get("id") not in page.label_for]
+    dangling += [g for g in page.groups if g not in page.ids]
+    return dangling, unnamed
+
+
+def test_every_form_control_has_a_name_a_screen_reader_can_read(web):
+    """A <label for> names an input (never a <span>), a radio group is named by its heading,
+    a table row's inputs by their column, a file input by an aria-label."""
+    applicant = web("applicant")
+    task_path = applicant.post("/start/talent_selection").headers["Location"]
+    html = text(applicant.get(task_path))
+    assert 'role="radiogroup"' in html and 'data-rows="appraisals"' in html  # what is checked
+    assert _unnamed_controls(html) == ([], [])
