@@ -78,7 +78,7 @@ def test_return_to_a_chosen_step(site):  # noqa: F811
     page.check("input[name=decision][value=return]")
     assert page.locator("[data-return-to]").is_visible()
     options = page.locator("select[name=return_to] option").all_inner_texts()
-    assert options[:4] == ["申请人（默认）", "填写人才培养对象登记表", "单位初审", "主管部门审查汇总"], options
+    assert options[:4] == ["流程默认的退回环节", "填写人才培养对象登记表", "单位初审", "主管部门审查汇总"], options
     page.select_option("select[name=return_to]", "unit_review")
     page.fill("textarea[name=comment]", "请单位核实年度考核结果")
     shots(page, "task-return-to")

@@ -43,6 +43,8 @@ def test_return_to_a_chosen_step_from_the_review_form(api, web):  # noqa: F811
     page = text(leader.get(f"/tasks/{task['id']}"))
     select = re.search(r'<select name="return_to".*?</select>', page, re.S).group(0)
     assert "单位初审" in select and "主管部门审查汇总" in select and "区人才工作领导小组审定" not in select
+    # the default is where the diagram's return path goes: not always the applicant
+    assert '<option value="">流程默认的退回环节</option>' in select and "申请人（默认）" not in select
     r = leader.post(f"/tasks/{task['id']}", {"decision": "return", "comment": "请单位复核",
                                              "return_to": "no_such"})
     assert r.status_code == 422 and "只能退回到" in text(r)
