@@ -216,3 +216,17 @@ def test_the_inbox_follows_a_change_of_unit_and_roles(api):
         r = patch(api, f"/api/admin/users/{reviewer['id']}", body)
         assert r.status_code == 200, r.get_json()
         assert sees_review() is seen, body
+
+
+def test_a_username_with_a_space_is_refused(api):
+    for username in ("li si", " lisi", "lisi ", "li\u3000si"):  # U+3000: the ideographic space
+        r = api.post("/api/admin/users", {"username": username, "password": "longpassword",
+                                          "roles": ["applicant"]}, "admin")
+        assert r.status_code == 422, (username, r.get_json())
+        assert r.get_json()["errors"]["username"] == ["用户名不能包含空格"]
+    r = api.post("/api/admin/users", {"username": "li\tsi", "password": "longpassword",
+                                      "roles": ["applicant"]}, "admin")
+    assert r.status_code == 422 and r.get_json()["errors"]["username"]  # a control character
+    r = api.post("/api/admin/users", {"username": "李四", "password": "longpassword",
+                                      "roles": ["applicant"]}, "admin")
+    assert r.status_code == 201, r.get_json()

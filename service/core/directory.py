@@ -131,6 +131,9 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
                           email=email, username=username, display_name=display_name or username)
     if _password_problem(password, demo_password):
         errors["password"] = [_password_problem(password, demo_password)]
+    if "username" not in errors and any(c.isspace() for c in username):
+        # typed at every login: a space there is invisible, and a login with it trimmed fails
+        errors["username"] = ["用户名不能包含空格"]
     if errors:
         raise Invalid("用户信息有误 / invalid user", errors)
     if session.scalar(select(User.id).where(User.username == username)):
