@@ -397,3 +397,21 @@ def test_migrate_an_ended_case_is_409(api):
     case_id = submit_selection(api)
     assert api.post(f"/api/instances/{case_id}/withdraw", {"comment": "不申请了"}, "applicant").status_code == 200
     assert migrate(api, case_id, 1).status_code == 409
+
+
+def test_task_data_holding_the_serializer_s_reserved_key_is_refused(api, platform):
+    """SpiffWorkflow's serializer reads a dict keyed `typename` back as one of its objects: sent
+    to a step without a form, {"typename": "BpmnEvent"} made the case fail every later load."""
+    deployed(api, PROBE.format(pre_script=""))
+    case_id = api.start("probe", "applicant").get_json()["id"]
+    task = api.task_of(case_id, "applicant")
+    for data, field in (({"y": {"typename": "BpmnEvent", "a": 1}}, "y"),
+                        ({"x": [1, {"deep": {"typename": "timedelta", "days": 1}}]}, "x"),
+                        ({"typename": "timedelta"}, "typename")):
+        r = api.complete(task["id"], data, "applicant")
+        assert r.status_code == 422, (data, r.get_json())
+        assert "typename" in r.get_json()["errors"][field][0]
+    platform.runtime._cache.clear()  # the case loads from the database as it was saved
+    r = api.complete(task["id"], {"y": {"type": "fine"}}, "applicant")
+    assert r.status_code == 200, r.get_json()
+    assert api.instance(case_id, "applicant")["status"] == "completed"

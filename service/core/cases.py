@@ -16,7 +16,7 @@ from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, eng
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import access, case_locks, definitions, drafts, events, returns
 from . import settings as settings_store
-from .forms import validate_submission
+from .forms import refuse_reserved_key, validate_submission
 from .case_locks import LockedTask, lock_instance, lock_task_row
 from .models import HistoryEvent, HumanTask, Instance, Unit, User
 from .operations import ServiceContext
@@ -106,6 +106,7 @@ def _prefill(platform, session, instance, live: LiveWorkflow, data: dict) -> Non
     """Start data pre-fills the first form: only that form's fields are accepted."""
     if not data:
         return
+    refuse_reserved_key(data)
     ready = live.ready_user_tasks()
     info = live.compiled.task_info(ready[0].process, ready[0].name) if ready else None
     if info is None or not info.form:
@@ -169,6 +170,7 @@ def complete(platform, session: Session, user: User, task_id: int, data) -> Huma
         cleaned = data
     else:
         raise Invalid("数据必须是 JSON 对象 / data must be an object", {"data": ["必须是 JSON 对象"]})
+    refuse_reserved_key(cleaned)
     payload = {task.name: cleaned} if task.form == REVIEW_FORM else cleaned
     live = _load(platform, session, instance)
     decision = cleaned.get("decision") if task.form == REVIEW_FORM else "submitted"

@@ -14,6 +14,9 @@ import threading
 
 from jsonschema import Draft202012Validator
 
+from ..engine import RESERVED_DATA_KEY, reserved_key_path
+from ..errors import Invalid
+
 # Form names come from BPMN properties an admin writes; never let one escape the directory.
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # U+0000 cannot be stored in PostgreSQL text; lone surrogates cannot be encoded as UTF-8.
@@ -197,3 +200,13 @@ def validate_submission(schema: dict, data, validator=None) -> tuple[dict, dict[
     for prop in declared:
         cleaned.setdefault(prop, None)
     return cleaned, errors
+
+
+def refuse_reserved_key(data: dict) -> None:
+    """Task data a user sends goes into the saved workflow: a dict in it keyed `typename`
+    would be read back as one of SpiffWorkflow's objects (engine/serializer.py)."""
+    path = reserved_key_path(data)
+    if path is not None:
+        field = str(path[0]) if path else RESERVED_DATA_KEY
+        raise Invalid(f"“{RESERVED_DATA_KEY}”是系统保留的字段名 / '{RESERVED_DATA_KEY}' is a "
+                      f"reserved key", {field: [f"不能使用系统保留的字段名“{RESERVED_DATA_KEY}”"]})

@@ -6,4 +6,5 @@ from .definitions import (  # noqa: F401
 from .diagram_diff import diff_documents  # noqa: F401
 from .clock import engine_clock  # noqa: F401
 from .safe_eval import ValueTooLarge  # noqa: F401
+from .serializer import RESERVED_DATA_KEY, reserved_key_path  # noqa: F401
 from .runtime import EngineError, LiveWorkflow, ReadyTask, Runtime, TaskNotReady  # noqa: F401

@@ -23,6 +23,28 @@ from SpiffWorkflow.util.task import TaskState
 
 from .. import jsontext
 
+# SpiffWorkflow's serializer reads any dict holding this key back as one of its own objects
+# ({"typename": "timedelta", ...} as a timedelta; an unknown one fails): task data from a user
+# holding it would come back as something else, or make the case impossible to load again.
+RESERVED_DATA_KEY = "typename"
+
+
+def reserved_key_path(value) -> list | None:
+    """Where `value` (JSON-like data) holds RESERVED_DATA_KEY as a dict key: the path to that
+    dict (keys and indices from the top), or None. Walked without recursion: a submitted body
+    may nest as deep as the JSON parser allowed."""
+    stack = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            if RESERVED_DATA_KEY in item:
+                return path
+            stack.extend((v, path + [k]) for k, v in item.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, path + [i]) for i, v in enumerate(item))
+    return None
+
+
 # Task ids parsed once: each id appears four times in a saved state (its key, its own id, its
 # parent's and its children's lists) and UUID() is pure Python — a quarter of a load's time.
 # A case keeps most of its ids from one version to the next, so a process that loads the
