@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import text
 from designer_helpers import WORKFLOWS, deploy, deployed, diagram, open_tasks, validate, work_case
 from flows import QUALIFICATION, submit_selection
 
@@ -415,3 +416,21 @@ def test_task_data_holding_the_serializer_s_reserved_key_is_refused(api, platfor
     r = api.complete(task["id"], {"y": {"type": "fine"}}, "applicant")
     assert r.status_code == 200, r.get_json()
     assert api.instance(case_id, "applicant")["status"] == "completed"
+
+
+def test_a_case_whose_saved_state_cannot_be_read_answers_with_a_reference(api, platform, caplog):
+    """A damaged row (or a library upgrade without its migration) is the server's fault: 500
+    with a Chinese message and a reference for the administrator, the details in the log."""
+    deployed(api, PROBE.format(pre_script=""))
+    case_id = api.start("probe", "applicant").get_json()["id"]
+    task = api.task_of(case_id, "applicant")
+    with platform.engine.begin() as connection:
+        connection.execute(text("UPDATE instances SET state = :s WHERE id = :i"),
+                           {"s": '{"tasks": "damaged"}', "i": case_id})
+    platform.runtime._cache.clear()
+    with caplog.at_level("ERROR", logger="talentflow.core.cases"):
+        r = api.complete(task["id"], {"y": 1}, "applicant")
+    assert r.status_code == 500, r.get_json()
+    reference = r.get_json()["errors"]["reference"][0]
+    assert "案件数据无法读取" in r.get_json()["message"] and reference in r.get_json()["message"]
+    assert any(reference in record.getMessage() for record in caplog.records)

@@ -5,9 +5,6 @@ wait state, re-index the human tasks, append history, save. The caller commits; 
 exception rolls the whole action back."""
 from __future__ import annotations
 
-import logging
-import secrets
-
 from sqlalchemy.orm import Session
 
 from .. import deferred
@@ -16,6 +13,7 @@ from ..engine import EngineError, LiveWorkflow, TaskNotReady, ValueTooLarge, eng
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import access, case_locks, definitions, drafts, events, returns
 from . import settings as settings_store
+from .case_failures import case_unreadable, diagram_failure
 from .forms import refuse_reserved_key, validate_submission
 from .case_locks import LockedTask, lock_instance, lock_task_row
 from .models import HistoryEvent, HumanTask, Instance, Unit, User
@@ -26,13 +24,6 @@ REVIEW_FORM = "review"
 # What one case may hold: forms take well under 100 KB; a diagram script building more is
 # refused rather than written to the database.
 MAX_CASE_STATE_CHARS = 4 * 1024 * 1024
-log = logging.getLogger(__name__)
-
-
-class DiagramFailure(ServiceError):
-    """A deployed diagram failed on this case: the action is refused (400, as before) with a
-    plain message and a reference; the details are in the server log for the admin."""
-    status = 400
 
 
 def _service_handler(platform, session: Session, instance: Instance, starter: User | None):
@@ -60,15 +51,8 @@ def _run(platform, session, instance, starter, action) -> None:
     except ValueTooLarge as exc:
         raise Invalid(f"{exc}；本次操作未保存，请联系系统管理员 / nothing was saved",
                       {"data": [str(exc).split(" / ")[0]]}) from exc
-    except EngineError as exc:
-        # The engine's own text names internals (expressions, task ids): it goes to the log,
-        # the user gets a reference to quote to the administrator. Nothing was saved.
-        reference = secrets.token_hex(4)
-        log.error("case %s (%s v%s): the diagram failed while running [ref %s]: %s",
-                  instance.id, instance.process_id, instance.version, reference, exc)
-        raise DiagramFailure(f"流程配置有误，本次操作未保存，请联系系统管理员（参考编号 {reference}）/ the "
-                             f"process definition failed; nothing was saved (reference {reference})",
-                             {"reference": [reference]}) from exc
+    except EngineError as exc:  # nothing was saved; the details go to the log
+        raise diagram_failure(instance, exc) from exc
 
 
 def start(platform, session: Session, user: User, process_id: str, data: dict,
@@ -125,7 +109,10 @@ def _prefill(platform, session, instance, live: LiveWorkflow, data: dict) -> Non
 
 def _load(platform, session, instance: Instance) -> LiveWorkflow:
     compiled = platform.definitions.compiled_by_id(session, instance.definition_id)
-    return platform.runtime.load(instance.id, instance.lock_version, instance.state, compiled)
+    try:
+        return platform.runtime.load(instance.id, instance.lock_version, instance.state, compiled)
+    except EngineError as exc:
+        raise case_unreadable(instance, exc) from exc
 
 
 def _lock_task(session, user, task_id) -> LockedTask:

@@ -347,7 +347,12 @@ class Runtime:
             return live
         self._misses += 1
         counts["misses"] += 1
-        wf = self.serializer.loads(state, compiled.spec, compiled.subprocess_specs)
+        try:
+            wf = self.serializer.loads(state, compiled.spec, compiled.subprocess_specs)
+            if not isinstance(wf, BpmnWorkflow):  # the library hands back what it cannot read
+                raise TypeError(f"read back as {type(wf).__name__}, not a workflow")
+        except Exception as exc:  # noqa: BLE001 - whatever the library met in a damaged state
+            raise EngineError(f"saved state unreadable: {type(exc).__name__}: {exc}") from exc
         return LiveWorkflow(wf, compiled)
 
     def stats(self) -> dict:
