@@ -3,6 +3,7 @@ and work a case's open tasks to the end whoever holds them."""
 from __future__ import annotations
 
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 DIAGRAMS = Path(__file__).resolve().parent / "diagrams"
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
@@ -57,3 +58,21 @@ def work_case(api, instance_id, answers: dict | None = None, max_steps=30, steps
         assert r.status_code == 200, (task["name"], r.get_json())
         done.append(task["name"])
     raise AssertionError(f"case {instance_id} still has tasks after {max_steps} steps: {done}")
+
+
+ONE_RULE_DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="t">
+  <decision id="{decision}" name="{title}">
+    <decisionTable id="t" hitPolicy="FIRST">
+      <input id="i1" label="年龄"><inputExpression id="e1" typeRef="integer"><text>age</text></inputExpression></input>
+      <output id="o1" name="amount" typeRef="integer"/>
+      <rule id="r1"><inputEntry id="c1"><text>{cell}</text></inputEntry><outputEntry id="c2"><text>{out}</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>"""
+
+
+def one_rule_dmn(cell: str = "-", out: str = "1", decision: str = "probe_table",
+                 title: str = "t") -> str:
+    """A decision table of one rule: input `age`, output `amount`, the cells as given."""
+    return ONE_RULE_DMN.format(decision=decision, title=title, cell=escape(cell), out=escape(out))

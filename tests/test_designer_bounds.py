@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 from bounded_run import bounded
-from designer_helpers import deploy, deployed, validate
+from designer_helpers import deploy, deployed, one_rule_dmn, validate
 
 BUDGET = 5  # seconds, for what used to take minutes (or never end)
 
@@ -35,20 +35,8 @@ def refused(api, platform, doc) -> list[str]:
     return [p["message"] for p in body["problems"]]
 
 
-DMN = """<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="t">
-  <decision id="probe_table" name="t">
-    <decisionTable id="t" hitPolicy="FIRST">
-      <input id="i1" label="a"><inputExpression id="e1" typeRef="integer"><text>age</text></inputExpression></input>
-      <output id="o1" name="amount" typeRef="integer"/>
-      <rule id="r1"><inputEntry id="c1"><text>{cell}</text></inputEntry><outputEntry id="c2"><text>{out}</text></outputEntry></rule>
-    </decisionTable>
-  </decision>
-</definitions>"""
-
-
 def dmn(cell="-", out="1"):
-    return DMN.format(cell=escape(cell), out=escape(out))
+    return one_rule_dmn(cell, out)
 
 
 @pytest.mark.parametrize("doc", [

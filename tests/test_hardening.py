@@ -5,22 +5,15 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from conftest import USER_PASSWORD, application_form
+from designer_helpers import WORKFLOWS, deploy, one_rule_dmn
 from flows import register_talent, submit_selection
 from test_web_pages import Browser, text
-
-WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
-
-
-def deploy(api, xml: str, user="admin"):
-    return api.client.post("/api/admin/processes", data=xml.encode("utf-8"),
-                           headers={**api.headers(user), "Content-Type": "application/xml"})
 
 
 def script_process(process_id: str, script: str, task_name: str = "填写") -> str:
@@ -301,21 +294,9 @@ def test_a_script_building_a_huge_value_is_refused_and_nothing_is_stored(api, sc
 
 # 12. broken decision tables; no engine internals ---------------------------------------------
 
-BROKEN_DMN = """<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="t">
-  <decision id="broken_table" name="坏表">
-    <decisionTable id="t" hitPolicy="FIRST">
-      <input id="i1" label="年龄"><inputExpression id="e1" typeRef="integer"><text>age</text></inputExpression></input>
-      <output id="o1" name="amount" typeRef="integer"/>
-      <rule id="r1"><inputEntry id="c1"><text>{cell}</text></inputEntry><outputEntry id="c2"><text>{out}</text></outputEntry></rule>
-    </decisionTable>
-  </decision>
-</definitions>"""
-
-
 @pytest.mark.parametrize("cell, out", [('> "abc"', "1"), ("> 10", "1 / 0"), ('-', '"a" + 1')])
 def test_a_decision_table_that_can_only_fail_is_refused_at_deploy(api, cell, out):
-    r = deploy(api, BROKEN_DMN.format(cell=cell, out=out))
+    r = deploy(api, one_rule_dmn(cell, out, decision="broken_table", title="坏表"))
     assert r.status_code == 422, r.get_json()
     assert "r1" in r.get_json()["errors"]
 
