@@ -81,6 +81,21 @@ def test_inclusive_gateway_opens_the_branches_whose_conditions_hold(api):
     assert finished(api, neither)["outcome"] == "checked"
 
 
+def test_a_multi_instance_collection_over_the_limit_is_refused_before_its_tasks_exist(api):
+    """A parallel multi-instance task makes one task per item of its collection, all at once:
+    1,001 items from a form is 422 on the step (nothing saved), 1,000 is allowed."""
+    deployed(api, diagram("tf_multi.bpmn"))
+    case_id = start(api, "tf_multi")
+    [(_, fill)] = open_tasks(api, case_id)
+    r = api.complete(fill["id"], {"items": list(range(1001))}, "applicant")
+    assert r.status_code == 422, r.get_json()
+    assert "1000" in r.get_json()["message"]
+    assert [t["name"] for _, t in open_tasks(api, case_id)] == ["fill"]  # nothing was saved
+    r = api.complete(fill["id"], {"items": ["论文", "专利"]}, "applicant")
+    assert r.status_code == 200, r.get_json()
+    assert [t["name"] for _, t in open_tasks(api, case_id)] == ["review_item"] * 2
+
+
 def test_multi_instance_instances_carry_the_task_id(api):
     deployed(api, diagram("tf_multi.bpmn"))
     case_id = start(api, "tf_multi")

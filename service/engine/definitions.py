@@ -15,6 +15,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 from .bpmn_xml import BPMN_NS, DMN_NAMESPACES, NS, SPIFF_NS, DiagramError, problem  # noqa: F401
 from .diagram_checks import (call_cycles, check_process_tree, document_expression_problems,
                              expression_problems, first_valid, length_problems)
+from .run_limits import bound_collection_inputs
 from .safe_eval import UnsafeExpression, check_expression, safe_eval
 
 
@@ -308,6 +309,7 @@ def compile_process(bpmn_root, dmn_roots: list, *, roles, forms, operations,
                                      getattr(exc, "line_number", None), getattr(exc, "id", None))])
     except Exception as exc:  # the library raises plain errors for some malformed input
         raise DiagramError([problem(f"流程解析失败 / cannot build the diagram: {exc}")])
+    bound_collection_inputs([spec, *subprocess_specs.values()])
     decisions = {el.text.strip() for el in bpmn_root.iter(f"{{{SPIFF_NS}}}calledDecisionId") if el.text}
     return CompiledProcess(process_id=main.get("id"), name=main.get("name") or main.get("id"),
                            spec=spec, subprocess_specs=subprocess_specs,

@@ -13,6 +13,9 @@ from datetime import datetime, timedelta, timezone
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition,
     TimerEventDefinition)
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
+
+from .value_limits import LimitExceeded
 
 
 MAX_TIMER_YEARS = 100
@@ -111,3 +114,26 @@ def evaluated_problem(task_spec, expression: str, value) -> str | None:
         if kind and each.expression == expression:
             return timer_value_problem(kind, value)
     return None
+
+
+
+def bound_collection_inputs(specs) -> None:
+    """A parallel multi-instance task fed by a collection of case data (loopDataInputRef)
+    makes one instance per item, all at once, reading the collection without the evaluator:
+    refuse more than MAX_CARDINALITY items before it does. (A sequential one makes them one
+    at a time, and the engine's step limit stops a long run.)"""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if isinstance(task_spec, ParallelMultiInstanceTask) and task_spec.data_input is not None:
+                task_spec.create_children = _bounded(task_spec, task_spec.create_children)
+
+
+def _bounded(task_spec, create_children):
+    def create_bounded_children(my_task):
+        items = task_spec.data_input.get(my_task)
+        if hasattr(items, "__len__") and len(items) > MAX_CARDINALITY:
+            raise LimitExceeded(
+                f"多实例任务的输入集合有 {len(items)} 项，超过 {MAX_CARDINALITY} 项 / a multi-instance "
+                f"input collection of {len(items)} items is over {MAX_CARDINALITY}")
+        return create_children(my_task)
+    return create_bounded_children
