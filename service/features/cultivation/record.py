@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...core.models import HistoryEvent, Instance, User
+from ...core.models import User
 from ..rewards.models import Reward
 from ..talents.labels import GRADE_LABELS, STATUS_LABELS
 from ..talents.models import (ServiceBreach, Talent, TalentEvaluation, TalentMentor, TalentPlan,
